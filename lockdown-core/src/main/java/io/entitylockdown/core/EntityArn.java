@@ -1,0 +1,237 @@
+package io.entitylockdown.core;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The validated ARN of an entity Entity Lockdown can contain.
+ *
+ * <p>Parsing is strict on purpose: a responder who pastes the wrong thing at night must get a
+ * clear refusal, never a containment of something else. Nothing here talks to AWS.
+ *
+ * @param arn       the ARN as given (surrounding whitespace removed)
+ * @param partition aws, aws-cn, aws-us-gov, ...
+ * @param region    the entity's region; empty for IAM, which is global
+ * @param accountId twelve digits
+ * @param type      what kind of entity this is
+ * @param path      IAM path ({@code /} when none, {@code /service-role/} ...); empty for other types
+ * @param name      user, role or function name, or the EC2 instance id
+ * @param qualifier Lambda version or alias, empty when none
+ */
+public record EntityArn(
+        String arn,
+        String partition,
+        String region,
+        String accountId,
+        EntityType type,
+        String path,
+        String name,
+        String qualifier) {
+
+    static final int MAX_LENGTH = 2048;
+    private static final Pattern PARTITION = Pattern.compile("aws(-[a-z]{1,10}){0,3}");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]{2,10}){1,3}-[0-9]{1,2}");
+    private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    private static final Pattern IAM_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
+    private static final Pattern IAM_PATH_SEGMENT = Pattern.compile("[\\x21-\\x2E\\x30-\\x7E]+");
+    private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern QUALIFIER = Pattern.compile("\\$LATEST|[0-9]{1,10}|[A-Za-z0-9_-]{1,128}");
+    private static final Pattern INSTANCE_ID = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
+
+    public EntityArn {
+        Objects.requireNonNull(arn, "arn");
+        Objects.requireNonNull(partition, "partition");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(qualifier, "qualifier");
+    }
+
+    /**
+     * Parses and validates an entity ARN.
+     *
+     * @throws InvalidArnException when the text is not the ARN of a supported entity; the message
+     *     says what is wrong and what is supported
+     */
+    public static EntityArn parse(String input) {
+        if (input == null || input.isBlank()) {
+            throw new InvalidArnException("No ARN given (the input is empty)");
+        }
+        String text = input.strip();
+        if (text.length() > MAX_LENGTH) {
+            throw new InvalidArnException("The ARN is " + text.length() + " characters long; ARNs are at most " + MAX_LENGTH);
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) {
+                throw new InvalidArnException("The ARN contains a space, control or non-ASCII character at position " + (i + 1));
+            }
+        }
+        if (!text.startsWith("arn:")) {
+            throw new InvalidArnException("'" + shorten(text) + "' is not an ARN (an ARN starts with 'arn:')");
+        }
+        String[] parts = text.split(":", 6);
+        if (parts.length < 6) {
+            throw new InvalidArnException("'" + shorten(text) + "' has " + parts.length
+                    + " colon-separated parts; an ARN has arn:partition:service:region:account:resource");
+        }
+        String partition = parts[1];
+        String service = parts[2];
+        String region = parts[3];
+        String account = parts[4];
+        String resource = parts[5];
+        if (!PARTITION.matcher(partition).matches()) {
+            throw new InvalidArnException("Unknown partition '" + shorten(partition) + "' (expected aws, aws-cn, aws-us-gov, ...)");
+        }
+        if (account.isEmpty() && "iam".equals(service) && "aws".equals(resource.split("/", 2)[0])) {
+            throw new InvalidArnException("'" + shorten(text) + "' is an AWS managed policy, not an entity");
+        }
+        if (!ACCOUNT.matcher(account).matches()) {
+            throw new InvalidArnException("The account id '" + shorten(account) + "' is not twelve digits");
+        }
+        return switch (service) {
+            case "iam" -> parseIam(text, partition, region, account, resource);
+            case "lambda" -> parseLambda(text, partition, region, account, resource);
+            case "ec2" -> parseEc2(text, partition, region, account, resource);
+            case "sts" -> throw new InvalidArnException(stsHint(partition, account, resource));
+            case "" -> throw new InvalidArnException("The ARN has no service");
+            default -> throw new InvalidArnException("Entities of service '" + shorten(service) + "' are not supported");
+        };
+    }
+
+    private static EntityArn parseIam(String text, String partition, String region, String account, String resource) {
+        if (!region.isEmpty()) {
+            throw new InvalidArnException("IAM ARNs have no region, but this one names '" + shorten(region) + "'");
+        }
+        if (resource.equals("root")) {
+            throw new InvalidArnException("The account root user cannot be contained (it is not an IAM user); "
+                    + "secure the root credentials and use an SCP instead");
+        }
+        int slash = resource.indexOf('/');
+        String kind = slash < 0 ? resource : resource.substring(0, slash);
+        EntityType type = switch (kind) {
+            case "user" -> EntityType.IAM_USER;
+            case "role" -> EntityType.IAM_ROLE;
+            default -> throw new InvalidArnException("IAM resource type '" + shorten(kind)
+                    + "' is not supported (only user and role)");
+        };
+        if (slash < 0 || slash == resource.length() - 1) {
+            throw new InvalidArnException("The IAM " + kind + " ARN has no name");
+        }
+        String rest = resource.substring(slash + 1);
+        int last = rest.lastIndexOf('/');
+        String name = rest.substring(last + 1);
+        String path = last < 0 ? "/" : "/" + rest.substring(0, last + 1);
+        if (!IAM_NAME.matcher(name).matches()) {
+            throw new InvalidArnException("'" + shorten(name) + "' is not a valid IAM " + kind
+                    + " name (1-64 characters of letters, digits and +=,.@_-)");
+        }
+        if (path.length() > 512) {
+            throw new InvalidArnException("The IAM path is longer than 512 characters");
+        }
+        if (!path.equals("/")) {
+            for (String segment : path.substring(1, path.length() - 1).split("/", -1)) {
+                if (!IAM_PATH_SEGMENT.matcher(segment).matches()) {
+                    throw new InvalidArnException("The IAM path '" + shorten(path) + "' is not valid (empty segment or bad character)");
+                }
+            }
+        }
+        return new EntityArn(text, partition, "", account, type, path, name, "");
+    }
+
+    private static EntityArn parseLambda(String text, String partition, String region, String account, String resource) {
+        requireRegion(partition, region, "Lambda");
+        String[] pieces = resource.split(":", -1);
+        if (!pieces[0].equals("function")) {
+            throw new InvalidArnException("Lambda resource '" + shorten(pieces[0]) + "' is not supported (only function)");
+        }
+        if (pieces.length < 2 || pieces.length > 3) {
+            throw new InvalidArnException("A Lambda function ARN ends in function:<name> or function:<name>:<version or alias>");
+        }
+        String name = pieces[1];
+        if (!FUNCTION_NAME.matcher(name).matches()) {
+            throw new InvalidArnException("'" + shorten(name) + "' is not a valid Lambda function name (1-64 letters, digits, - and _)");
+        }
+        String qualifier = pieces.length == 3 ? pieces[2] : "";
+        if (pieces.length == 3 && !QUALIFIER.matcher(qualifier).matches()) {
+            throw new InvalidArnException("'" + shorten(qualifier) + "' is not a valid Lambda version or alias");
+        }
+        return new EntityArn(text, partition, region, account, EntityType.LAMBDA_FUNCTION, "", name, qualifier);
+    }
+
+    private static EntityArn parseEc2(String text, String partition, String region, String account, String resource) {
+        requireRegion(partition, region, "EC2");
+        int slash = resource.indexOf('/');
+        String kind = slash < 0 ? resource : resource.substring(0, slash);
+        if (!kind.equals("instance")) {
+            throw new InvalidArnException("EC2 resource type '" + shorten(kind) + "' is not supported (only instance)");
+        }
+        String id = resource.substring(slash + 1);
+        if (!INSTANCE_ID.matcher(id).matches()) {
+            throw new InvalidArnException("'" + shorten(id) + "' is not an EC2 instance id (i- followed by 8 or 17 hex digits)");
+        }
+        return new EntityArn(text, partition, region, account, EntityType.EC2_INSTANCE, "", id, "");
+    }
+
+    private static void requireRegion(String partition, String region, String service) {
+        if (region.isEmpty()) {
+            throw new InvalidArnException(service + " ARNs must name a region; none was given");
+        }
+        if (!REGION.matcher(region).matches()) {
+            throw new InvalidArnException("'" + shorten(region) + "' is not an AWS region name");
+        }
+        boolean china = region.startsWith("cn-");
+        boolean govCloud = region.startsWith("us-gov-");
+        if (china != partition.equals("aws-cn") || govCloud != partition.equals("aws-us-gov")) {
+            throw new InvalidArnException("Region '" + region + "' is not in partition '" + partition + "'");
+        }
+    }
+
+    private static String stsHint(String partition, String account, String resource) {
+        if (resource.startsWith("assumed-role/")) {
+            String[] pieces = resource.split("/");
+            if (pieces.length >= 2 && !pieces[1].isEmpty()) {
+                return "This is an STS session, not an entity; contain its role instead: arn:" + partition + ":iam::"
+                        + account + ":role/" + shorten(pieces[1]) + " (older sessions are revoked with it)";
+            }
+        }
+        return "STS ARNs name sessions, not entities; contain the IAM user or role behind them";
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+
+    /** Region where the entity's API lives; for IAM entities, empty. */
+    public boolean isGlobal() {
+        return type.isGlobal();
+    }
+
+    /** The function ARN without version or alias; concurrency is a property of the function. */
+    public String unqualifiedArn() {
+        if (qualifier.isEmpty()) {
+            return arn;
+        }
+        return arn.substring(0, arn.length() - qualifier.length() - 1);
+    }
+
+    /** A short, human label: "IAM role ops/deployer in 111122223333". */
+    public String label() {
+        String shown = path.length() > 1 ? path.substring(1) + name : name;
+        String where = region.isEmpty() ? accountId : accountId + "/" + region;
+        return type.displayName() + " " + shown + (qualifier.isEmpty() ? "" : ":" + qualifier) + " in " + where;
+    }
+
+    /** True for roles that AWS services own; IAM refuses changes to them. */
+    public boolean isServiceLinkedRole() {
+        return type == EntityType.IAM_ROLE && path.toLowerCase(Locale.ROOT).startsWith("/aws-service-role/");
+    }
+
+    @Override
+    public String toString() {
+        return arn;
+    }
+}
