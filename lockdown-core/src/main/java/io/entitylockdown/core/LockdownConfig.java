@@ -1,0 +1,78 @@
+package io.entitylockdown.core;
+
+import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.StepListener;
+import io.entitylockdown.core.strategy.StrategyRegistry;
+import io.entitylockdown.core.strategy.Strategies;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The engine's configuration, shared by the Lambda function and the CLI so both read the same
+ * environment variables:
+ *
+ * <ul>
+ *   <li>{@code LOCKDOWN_MEMBER_ROLE}: member role name (default {@code EntityLockdownMemberRole})</li>
+ *   <li>{@code LOCKDOWN_PROTECTED_PRINCIPALS}: ARNs or ARN patterns never to contain (comma separated)</li>
+ *   <li>{@code LOCKDOWN_ALLOWED_ACCOUNTS}: when set, the only accounts where anything is contained</li>
+ *   <li>{@code LOCKDOWN_EXECUTION_ROLE_ARN}: the lockdown's own execution role (never contained)</li>
+ *   <li>{@code AWS_ENDPOINT_URL}, {@code AWS_REGION} and the default credentials chain</li>
+ * </ul>
+ *
+ * @param aws            how to build AWS clients
+ * @param memberRoleName the member role in every covered account
+ * @param guardrails     what must never be contained
+ */
+public record LockdownConfig(AwsSettings aws, String memberRoleName, Guardrails guardrails) {
+    public static final String MEMBER_ROLE = "LOCKDOWN_MEMBER_ROLE";
+    public static final String PROTECTED_PRINCIPALS = "LOCKDOWN_PROTECTED_PRINCIPALS";
+    public static final String ALLOWED_ACCOUNTS = "LOCKDOWN_ALLOWED_ACCOUNTS";
+    public static final String EXECUTION_ROLE_ARN = "LOCKDOWN_EXECUTION_ROLE_ARN";
+
+    /**
+     * Reads the configuration; throws {@link IllegalArgumentException} naming the variable when a
+     * value is malformed, so a bad deployment fails loudly at start instead of at 3 a.m.
+     */
+    public static LockdownConfig fromEnvironment(Map<String, String> env) {
+        String role = env.getOrDefault(MEMBER_ROLE, "").isBlank() ? Access.MemberRole.DEFAULT_NAME
+                : env.get(MEMBER_ROLE).strip();
+        try {
+            Guardrails guardrails = Guardrails.of(
+                    Guardrails.splitList(env.get(PROTECTED_PRINCIPALS)),
+                    Guardrails.splitList(env.get(ALLOWED_ACCOUNTS)),
+                    Guardrails.splitList(env.get(EXECUTION_ROLE_ARN)),
+                    role);
+            return new LockdownConfig(AwsSettings.fromEnvironment(env), role, guardrails);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Configuration error: " + e.getMessage(), e);
+        }
+    }
+
+    public LockdownConfig withAws(AwsSettings settings) {
+        return new LockdownConfig(settings, memberRoleName, guardrails);
+    }
+
+    /** The access mode that assumes this deployment's member role with the given ExternalId. */
+    public Access memberRole(String externalId) {
+        return Access.memberRole(memberRoleName, externalId);
+    }
+
+    /** An engine with the standard strategies. */
+    public LockdownEngine newEngine(Access access, StepListener listener) {
+        return newEngine(access, listener, Strategies.standard(), Clock.systemUTC());
+    }
+
+    public LockdownEngine newEngine(Access access, StepListener listener, StrategyRegistry strategies, Clock clock) {
+        return new LockdownEngine(new AccountSessions(aws, access), guardrails, strategies, clock, listener);
+    }
+
+    /** Member role and guardrail lists for display; contains no secret. */
+    public List<String> describe() {
+        return List.of("member role: " + memberRoleName, "home region: " + aws.homeRegion().id(),
+                "endpoint: " + (aws.endpointOverride() == null ? "AWS" : aws.endpointOverride().toString()));
+    }
+}

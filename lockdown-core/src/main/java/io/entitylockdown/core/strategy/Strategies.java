@@ -1,0 +1,13 @@
+package io.entitylockdown.core.strategy;
+
+/** The strategies this build ships, one per supported entity type. */
+public final class Strategies {
+    private Strategies() {
+    }
+
+    public static StrategyRegistry standard() {
+        return StrategyRegistry.of(
+                // one line per entity type; see docs/ for each type's playbook
+        );
+    }
+}

@@ -1,0 +1,92 @@
+package io.entitylockdown.core;
+
+import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.StepListener;
+import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.testkit.MotoServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * Builds engines and raw clients against moto for integration tests. Every engine built here shares
+ * one {@link CallRecorder}; the actions it saw are written (one surefire JVM per module) to {@code target/observed-aws-actions.txt}
+ * at JVM exit, for the least-privilege test that compares them with the member-role template.
+ */
+public final class TestAws {
+    public static final String EXTERNAL_ID = "test-external-id-0123456789";
+    public static final String MEMBER_ROLE = "EntityLockdownMemberRole";
+    public static final CallRecorder ENGINE_CALLS = new CallRecorder();
+    public static final Path OBSERVED = Path.of("target", "observed-aws-actions.txt");
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(TestAws::writeObserved, "observed-actions"));
+    }
+
+    private TestAws() {
+    }
+
+    /** Settings for the engine's own clients: moto endpoint, recorded calls, few quick retries. */
+    public static AwsSettings engineSettings(MotoServer moto) {
+        return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
+                List.of(ENGINE_CALLS), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+    }
+
+    /** Settings for test set-up and read-back clients: not recorded (they are not the engine's calls). */
+    public static AwsSettings setupSettings(MotoServer moto) {
+        return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
+                List.of(), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+    }
+
+    /** An engine that assumes the member role (as the deployed function does). */
+    public static LockdownEngine memberRoleEngine(MotoServer moto, Guardrails guardrails) {
+        return new LockdownEngine(new AccountSessions(engineSettings(moto), Access.memberRole(MEMBER_ROLE, EXTERNAL_ID)),
+                guardrails, Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+    }
+
+    public static LockdownEngine memberRoleEngine(MotoServer moto) {
+        return memberRoleEngine(moto, Guardrails.minimal(MEMBER_ROLE));
+    }
+
+    /** An engine that acts with the caller's own credentials (the CLI's --no-assume-role). */
+    public static LockdownEngine callerEngine(MotoServer moto) {
+        return new LockdownEngine(new AccountSessions(engineSettings(moto), Access.callerCredentials()),
+                Guardrails.minimal(MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+    }
+
+    /**
+     * Clients acting directly in an account (set-up and read-back), through the member role of that
+     * account so that moto files the resources under it.
+     */
+    public static AccountSessions setupSessions(MotoServer moto) {
+        return new AccountSessions(setupSettings(moto), Access.memberRole("SetupRole", null));
+    }
+
+    private static void writeObserved() {
+        Set<String> actions = new TreeSet<>(ENGINE_CALLS.actions());
+        if (actions.isEmpty()) {
+            return;
+        }
+        try {
+            Files.createDirectories(OBSERVED.getParent());
+            Files.write(OBSERVED, actions, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("Could not write " + OBSERVED + ": " + e.getMessage());
+        }
+    }
+}
