@@ -91,7 +91,14 @@ final class ContainmentGroups {
         List<String> changes = new ArrayList<>();
         SecurityGroup group = find(kind).orElse(null);
         if (group == null) {
-            group = create(kind, changes);
+            String created = create(kind, changes);
+            // Where names are not unique (emulators) a racer may have created one too: every
+            // containment uses the lowest id, whoever created it.
+            group = find(kind).orElseThrow(() -> new LockdownException("The group " + created + " (" + kind.groupName
+                    + ") was created in " + vpcId + " but EC2 does not list it yet; run the containment again"));
+            if (!group.groupId().equals(created)) {
+                changes.remove("created");
+            }
         }
         dropDuplicates(kind, group.groupId(), changes);
         if (group.tags().stream().noneMatch(t -> t.key().equals(KIND_TAG) && t.value().equals(kind.tagValue))) {
@@ -117,7 +124,8 @@ final class ContainmentGroups {
         return new Group(group.groupId(), kind, String.join(", ", changes));
     }
 
-    private SecurityGroup create(Kind kind, List<String> changes) {
+    /** Creates the group; returns its id, or empty when another containment created it first. */
+    private String create(Kind kind, List<String> changes) {
         try {
             String id = ec2.createSecurityGroup(b -> b.vpcId(vpcId).groupName(kind.groupName)
                     .description(kind.description)
@@ -127,14 +135,13 @@ final class ContainmentGroups {
                             .build()))
                     .groupId();
             changes.add("created");
-            return ec2.describeSecurityGroups(b -> b.groupIds(id)).securityGroups().get(0);
+            return id;
         } catch (AwsServiceException e) {
             if (!AwsErrors.code(e).equals("InvalidGroup.Duplicate")) {
                 throw e;
             }
             // Another containment created it a moment ago: use theirs.
-            return find(kind).orElseThrow(() -> new LockdownException("EC2 said the group " + kind.groupName
-                    + " exists in " + vpcId + " but does not list it; run the containment again"));
+            return "";
         }
     }
 
