@@ -5,19 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
-import io.entitylockdown.core.report.StepListener;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -36,6 +32,11 @@ import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttribute
  */
 @ExtendWith(MotoExtension.class)
 class Ec2ConnectionTrackingIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
     static final String ACCOUNT = "111111111111";
 
     /** Records every ModifyNetworkInterfaceAttribute request; optionally refuses the timeout ones like EC2 does. */
@@ -65,9 +66,7 @@ class Ec2ConnectionTrackingIT {
     }
 
     private static LockdownEngine engine(MotoServer moto, InterfaceRequests requests) {
-        return new LockdownEngine(new AccountSessions(TestAws.engineSettings(moto).withInterceptors(List.of(requests)),
-                Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)), Guardrails.minimal(TestAws.MEMBER_ROLE),
-                Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+        return Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), requests);
     }
 
     @Test

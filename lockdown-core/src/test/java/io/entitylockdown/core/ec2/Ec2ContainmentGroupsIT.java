@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
@@ -16,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -24,13 +24,18 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 /** The VPC's untracked and isolation groups: found, repaired, and shared by racing containments. */
 @ExtendWith(MotoExtension.class)
 class Ec2ContainmentGroupsIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
     static final String ACCOUNT = "111111111111";
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
 
     @Test
     void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String isolation = lab.group(ISOLATION, "made by hand");
             lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(p -> p.ipProtocol("tcp")
                     .fromPort(22).toPort(22).ipRanges(r -> r.cidrIp("10.0.0.0/8"))));
@@ -65,7 +70,7 @@ class Ec2ContainmentGroupsIT {
 
     @Test
     void contain_tenConcurrentContainmentsInOneVpc_shareOneGroupOfEachKind(MotoServer moto) throws Exception {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             List<Instance> instances = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 instances.add(lab.instance());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
@@ -14,6 +13,7 @@ import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
@@ -26,11 +26,16 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalanci
 /** Keeping the instance as evidence: protections, Auto Scaling, target groups, snapshots. */
 @ExtendWith(MotoExtension.class)
 class Ec2EvidenceIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
     static final String ACCOUNT = "111111111111";
 
     @Test
     void contain_fleetMember_isDetachedWithCapacityKept_deregistered_protected_andSnapshotted(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             AutoScalingClient autoScaling = lab.session.autoScaling();
             ElasticLoadBalancingV2Client elb = lab.session.elasticLoadBalancing();
             String image = lab.ec2.describeImages(b -> { }).images().get(0).imageId();
@@ -99,7 +104,7 @@ class Ec2EvidenceIT {
 
     @Test
     void contain_withProtectionAlreadyOn_restoresItOnRelease_andNoSnapshotTakesNone(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance();
             lab.ec2.modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
             EvidencePreservation evidence = new EvidencePreservation(lab.ec2);

@@ -13,6 +13,7 @@ import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -20,6 +21,11 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 /** The credentials step: one deny policy per role, conditioned on the instance, and its failure modes. */
 @ExtendWith(MotoExtension.class)
 class Ec2InstanceCredentialsIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
     static final String ACCOUNT = "111111111111";
     static final ContainmentOptions NO_WINDOW = ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false);
 
@@ -30,7 +36,7 @@ class Ec2InstanceCredentialsIT {
 
     @Test
     void contain_twoInstancesSharingARole_oneDenyPolicyListsExactlyTheContainedOnes(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String role = lab.profileWithRole("shared-web");
             Instance first = lab.instance(1, role);
             Instance second = lab.instance(1, role);
@@ -65,7 +71,7 @@ class Ec2InstanceCredentialsIT {
         Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:role/breakglass*"), List.of(), List.of(),
                 TestAws.MEMBER_ROLE);
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
-                LockdownEngine engine = TestAws.memberRoleEngine(moto, guardrails)) {
+                LockdownEngine engine = Ec2Lab.engine(moto, guardrails)) {
             Instance instance = lab.instance(2, lab.profileWithRole("breakglass-admin"));
 
             ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
@@ -83,7 +89,7 @@ class Ec2InstanceCredentialsIT {
 
     @Test
     void contain_whenIamStepFails_networkIsStillIsolated(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("gone"));
             // The profile disappears after launch: IAM now fails for this instance.
             lab.iam.removeRoleFromInstanceProfile(b -> b.instanceProfileName("gone").roleName("gone"));
@@ -103,7 +109,7 @@ class Ec2InstanceCredentialsIT {
 
     @Test
     void contain_whenRoleInlinePoliciesWouldExceedTheLimit_saysSo_andStillIsolates(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String role = lab.profileWithRole("full");
             lab.iam.putRolePolicy(b -> b.roleName(role).policyName("app-buckets").policyDocument(bigPolicy(10_100)));
             Instance instance = lab.instance(1, role);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
@@ -15,6 +14,7 @@ import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -23,6 +23,11 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroupRule;
 
 @ExtendWith(MotoExtension.class)
 class Ec2InstanceLockdownIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
     static final String ACCOUNT = "111111111111";
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
@@ -31,7 +36,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void contain_threeInterfacesInIpv6Vpc_passesBothPhases_andReleaseRestoresEveryInterface(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(3, null);
             String third = lab.interfaces(instance.instanceId()).stream()
                     .filter(n -> n.attachment().deviceIndex() == 2).findFirst().orElseThrow().networkInterfaceId();
@@ -86,7 +91,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void contain_withWindowZero_runsPhaseTwoStraightAway(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, null);
 
             ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
@@ -102,7 +107,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void contain_again_changesNothing(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String profile = lab.profileWithRole("web");
             Instance instance = lab.instance(2, profile);
             engine.contain(lab.arn(instance), NO_WINDOW);
@@ -130,7 +135,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void contain_missingInstance_isReportedNotFound_andNothingChanges(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance bystander = lab.instance();
             String arn = "arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/i-0123456789abcdef0";
 
@@ -150,7 +155,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void contain_dryRun_readsOnly_andSaysWhatItWouldDo(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("dry"));
             List<List<String>> before = lab.groupsOfInterfaces(instance.instanceId());
 
@@ -174,7 +179,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void status_afterContainment_showsPhaseAndRecordedState(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("st"));
             ContainmentReport before = engine.status(lab.arn(instance));
             assertThat(before.state()).containsEntry("contained", false).containsEntry("networkPhase", "open");
@@ -190,7 +195,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void release_ofInstanceNeverContained_changesNothing(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, null);
             List<List<String>> before = lab.groupsOfInterfaces(instance.instanceId());
 
@@ -203,7 +208,7 @@ class Ec2InstanceLockdownIT {
 
     @Test
     void isolate_afterRelease_changesNothing(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(1, null);
             engine.contain(lab.arn(instance), WINDOW_60);
             engine.release(lab.arn(instance), WINDOW_60);
@@ -221,7 +226,7 @@ class Ec2InstanceLockdownIT {
     void contain_inSecondAccountAndRegion_throughMemberRole(MotoServer moto) {
         try (Ec2Lab home = new Ec2Lab(moto, ACCOUNT, "us-east-1");
                 Ec2Lab lab = new Ec2Lab(moto, "222222222222", "us-west-2");
-                LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+                LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("west"));
             assertThat(lab.arn(instance)).startsWith("arn:aws:ec2:us-west-2:222222222222:instance/");
 

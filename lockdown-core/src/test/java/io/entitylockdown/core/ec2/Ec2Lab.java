@@ -1,11 +1,23 @@
 package io.entitylockdown.core.ec2;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.StepListener;
+import io.entitylockdown.core.strategy.Strategies;
+import java.time.Clock;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.IntStream;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -20,6 +32,9 @@ import software.amazon.awssdk.services.iam.IamClient;
  * through clients that are not recorded as the engine's calls.
  */
 final class Ec2Lab implements AutoCloseable {
+    /** Every call the engines of the EC2 tests made; each test class checks them against the declared permissions. */
+    static final CallRecorder CALLS = new CallRecorder();
+
     final String account;
     final String region;
     final AccountSessions sessions;
@@ -46,6 +61,26 @@ final class Ec2Lab implements AutoCloseable {
                 .availabilityZone(region + "a")).subnet().subnetId();
         this.appGroupId = group("app", "application traffic");
         this.adminGroupId = group("admin", "administration");
+    }
+
+    /** An engine acting through the member role, recording its calls in {@link #CALLS}. */
+    static LockdownEngine engine(MotoServer moto, Guardrails guardrails, ExecutionInterceptor... more) {
+        List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(CALLS));
+        interceptors.addAll(List.of(more));
+        return new LockdownEngine(new AccountSessions(TestAws.engineSettings(moto).withInterceptors(interceptors),
+                Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)), guardrails, Strategies.standard(),
+                Clock.systemUTC(), StepListener.NONE);
+    }
+
+    static LockdownEngine engine(MotoServer moto) {
+        return engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE));
+    }
+
+    /** Least privilege: the strategy declares every action its engine was seen calling (STS is the engine's). */
+    static void assertEveryCallDeclared() {
+        Set<String> called = new TreeSet<>(CALLS.actions());
+        called.removeIf(a -> a.startsWith("sts:"));
+        assertThat(new Ec2InstanceLockdown().permissions()).containsAll(called);
     }
 
     String group(String name, String description) {
