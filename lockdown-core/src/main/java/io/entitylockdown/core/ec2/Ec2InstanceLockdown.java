@@ -134,8 +134,9 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         } else if (!dry) {
             Instant notBefore = ctx.now().plusSeconds(ctx.options().windowSeconds());
             report.nextPhase("isolate", ctx.options().windowSeconds(), notBefore);
-            report.note("Phase 2 (isolation group, no traffic at all) is due at " + notBefore + ": run "
-                    + "'lockdown isolate " + ctx.entity().arn() + "' then (the Lambda schedules it itself).");
+            report.note("Phase 2 (every interface to the isolation group, no traffic at all) is due at " + notBefore
+                    + ", after a window of " + ctx.options().windowSeconds() + " s: the Lambda schedules it on its "
+                    + "delay queue, the CLI waits and runs it. Until then flows are untracked but still allowed.");
         } else {
             report.note("Phase 2 would follow after " + ctx.options().windowSeconds() + " s.");
         }
