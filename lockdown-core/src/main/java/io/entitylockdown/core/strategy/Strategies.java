@@ -7,6 +7,7 @@ public final class Strategies {
 
     public static StrategyRegistry standard() {
         return StrategyRegistry.of(
+                new io.entitylockdown.core.ec2.Ec2InstanceLockdown()
                 // one line per entity type; see docs/ for each type's playbook
                 new io.entitylockdown.core.iam.IamUserLockdown(),
                 new io.entitylockdown.core.iam.IamRoleLockdown(),
