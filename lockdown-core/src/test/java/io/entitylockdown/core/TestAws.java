@@ -43,14 +43,14 @@ public final class TestAws {
     public static AwsSettings engineSettings(MotoServer moto) {
         return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(ENGINE_CALLS), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+                List.of(ENGINE_CALLS), Duration.ofSeconds(30), Duration.ofSeconds(90), 3);
     }
 
     /** Settings for test set-up and read-back clients: not recorded (they are not the engine's calls). */
     public static AwsSettings setupSettings(MotoServer moto) {
         return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+                List.of(), Duration.ofSeconds(30), Duration.ofSeconds(90), 3);
     }
 
     /** An engine that assumes the member role (as the deployed function does). */
