@@ -36,9 +36,13 @@ class FaultInjectionIT {
     private static final String ACCOUNT = "111111111111";
     private static final String USER_ARN = "arn:aws:iam::" + ACCOUNT + ":user/mallory";
     private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
-    /** Short, to keep the timeout test fast, yet well above what a loaded moto needs for one call. */
-    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration HOLD = Duration.ofSeconds(10);
+    /**
+     * Short, to keep the timeout test fast, yet above what moto needs for one call on a loaded build
+     * machine. Tests without a held request use {@link #PATIENT}, so a slow moto cannot add retries.
+     */
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration PATIENT = Duration.ofSeconds(15);
+    private static final Duration HOLD = Duration.ofSeconds(12);
 
     private FaultProxy proxy;
     private AccountSessions setup;
@@ -60,16 +64,16 @@ class FaultInjectionIT {
         setup.close();
     }
 
-    private LockdownEngine engine(MotoServer moto, int attempts) {
+    private LockdownEngine engine(MotoServer moto, int attempts, Duration attemptTimeout) {
         AwsSettings settings = TestAws.setupSettings(moto).withEndpoint(proxy.endpoint())
-                .withTimeouts(ATTEMPT_TIMEOUT, Duration.ofSeconds(20), attempts);
+                .withTimeouts(attemptTimeout, Duration.ofSeconds(60), attempts);
         return new LockdownEngine(new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
                 Guardrails.minimal(TestAws.MEMBER_ROLE), StrategyRegistry.of(new TestOnlyUserLockdown()),
                 Clock.systemUTC(), null);
     }
 
-    private ContainmentReport contain(MotoServer moto, int attempts) {
-        try (LockdownEngine engine = engine(moto, attempts)) {
+    private ContainmentReport contain(MotoServer moto, int attempts, Duration attemptTimeout) {
+        try (LockdownEngine engine = engine(moto, attempts, attemptTimeout)) {
             return engine.contain(USER_ARN, ContainmentOptions.defaults());
         }
     }
@@ -93,7 +97,7 @@ class FaultInjectionIT {
         FaultProxy.Rule assume = proxy.inject("sts:AssumeRole", Fault.throttling(), 1);
         FaultProxy.Rule attach = proxy.inject("iam:AttachUserPolicy", Fault.throttling(), 2);
 
-        ContainmentReport report = contain(moto, 3);
+        ContainmentReport report = contain(moto, 3, PATIENT);
 
         assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(report.verified()).isTrue();
@@ -113,7 +117,7 @@ class FaultInjectionIT {
         proxy.inject("iam:ListAccessKeys", Fault.slowResponse(Duration.ofMillis(300)), 1);
         proxy.inject("iam:UpdateAccessKey", Fault.serverError(502), 2);
 
-        ContainmentReport report = contain(moto, 3);
+        ContainmentReport report = contain(moto, 3, PATIENT);
 
         assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(report.steps()).extracting(StepResult::status).containsOnly(StepStatus.DONE);
@@ -130,7 +134,7 @@ class FaultInjectionIT {
         proxy.inject("iam:TagUser", Fault.serverError(503));
         proxy.inject("iam:AttachUserPolicy", Fault.noResponse(HOLD));
 
-        ContainmentReport report = contain(moto, 2);
+        ContainmentReport report = contain(moto, 2, ATTEMPT_TIMEOUT);
 
         assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
         assertThat(step(report, "tag-marker").status()).isEqualTo(StepStatus.FAILED);
@@ -160,7 +164,7 @@ class FaultInjectionIT {
                 + "is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + ACCOUNT
                 + ":role/EntityLockdownMemberRole"));
 
-        ContainmentReport report = contain(moto, 3);
+        ContainmentReport report = contain(moto, 3, PATIENT);
 
         assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
         assertThat(report.steps()).singleElement().satisfies(step -> {
