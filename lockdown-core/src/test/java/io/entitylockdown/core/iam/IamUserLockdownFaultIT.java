@@ -36,7 +36,10 @@ import software.amazon.awssdk.services.iam.IamClient;
 @ExtendWith(MotoExtension.class)
 class IamUserLockdownFaultIT {
     private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
-    /** See FaultInjectionIT: short attempts only where a request is held. */
+    /**
+     * Short attempts only where a request is held: on a loaded build machine a moto call can take over
+     * a second, and an unplanned retry would change the counts these tests assert.
+     */
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration PATIENT = Duration.ofSeconds(15);
     private static final Duration HOLD = Duration.ofSeconds(12);
