@@ -41,7 +41,7 @@ class IamUserLockdownFaultIT {
      * a second, and an unplanned retry would change the counts these tests assert.
      */
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
-    private static final Duration PATIENT = Duration.ofSeconds(15);
+    private static final Duration PATIENT = Duration.ofSeconds(30);
     private static final Duration HOLD = Duration.ofSeconds(12);
 
     private FaultProxy proxy;
@@ -65,7 +65,7 @@ class IamUserLockdownFaultIT {
 
     private ContainmentReport contain(MotoServer moto, int attempts, Duration attemptTimeout) {
         AwsSettings settings = TestAws.engineSettings(moto).withEndpoint(proxy.endpoint())
-                .withTimeouts(attemptTimeout, Duration.ofSeconds(60), attempts);
+                .withTimeouts(attemptTimeout, Duration.ofSeconds(120), attempts);
         try (LockdownEngine engine = new LockdownEngine(
                 new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
                 Guardrails.minimal(TestAws.MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), null)) {

@@ -61,7 +61,7 @@ class LambdaFunctionLockdownFaultIT {
 
     private ContainmentReport contain(MotoServer moto, int attempts) {
         AwsSettings settings = TestAws.engineSettings(moto).withEndpoint(proxy.endpoint())
-                .withTimeouts(Duration.ofSeconds(15), Duration.ofSeconds(60), attempts);
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), attempts);
         try (LockdownEngine engine = new LockdownEngine(
                 new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
                 Guardrails.minimal(TestAws.MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), null)) {
