@@ -89,6 +89,7 @@ public final class IamUserLockdown implements ContainmentStrategy {
         }
         if (recorded.isEmpty()) {
             report.record("release", "", StepOutcome.skipped(notContained(user)), 0);
+            report.note("Nothing to release: " + notContained(user) + ".");
             return;
         }
         ObjectNode state = recorded.get().state();

@@ -135,8 +135,10 @@ public final class LambdaFunctionLockdown implements ContainmentStrategy {
             return;
         }
         if (recorded.isEmpty()) {
-            report.record("release", "", StepOutcome.skipped("function " + function.name() + " carries no "
-                    + StateTags.CONTAINED_AT + " tag: it is not contained by Entity Lockdown; nothing was changed"), 0);
+            String notContained = "function " + function.name() + " carries no " + StateTags.CONTAINED_AT
+                    + " tag: it is not contained by Entity Lockdown; nothing was changed";
+            report.record("release", "", StepOutcome.skipped(notContained), 0);
+            report.note("Nothing to release: " + notContained + ".");
             return;
         }
         ObjectNode state = recorded.get().state();
