@@ -1,0 +1,12 @@
+package io.entitylockdown.lambda;
+
+import java.util.Locale;
+
+/** What an audit message reports; also its {@code event} message attribute, for subscription filters. */
+enum AuditEvent {
+    STARTED, SUCCEEDED, FAILED, REJECTED, REFUSED;
+
+    String attribute() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

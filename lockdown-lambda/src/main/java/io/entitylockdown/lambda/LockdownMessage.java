@@ -1,0 +1,87 @@
+package io.entitylockdown.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.entitylockdown.core.Json;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A lockdown request read from one SNS record, not yet authenticated.
+ *
+ * <p>Two formats: the original solution's message attributes {@code Arn} and {@code ExternalId}
+ * (String), whatever the body; or, without those attributes, a JSON body
+ * {@code {"arn": "...", "externalId": "..."}}.
+ *
+ * @param arn        the entity ARN as given (not yet validated)
+ * @param externalId what the publisher presented; never log it
+ */
+record LockdownMessage(String arn, String externalId) {
+    /** An ARN is at most 2048 characters and an ExternalId 1224: anything far larger is not a request. */
+    static final int MAX_MESSAGE_BYTES = 16 * 1024;
+    static final String ARN_ATTRIBUTE = "Arn";
+    static final String EXTERNAL_ID_ATTRIBUTE = "ExternalId";
+
+    @Override
+    public String toString() {
+        return "LockdownMessage[arn=" + arn + ", externalId=(hidden)]";
+    }
+
+    /** Reads the {@code Sns} object of a Lambda SNS event record. */
+    static LockdownMessage fromSns(JsonNode sns) throws RejectedMessage {
+        String body = sns.path("Message").isTextual() ? sns.path("Message").asText() : "";
+        JsonNode attributes = sns.path("MessageAttributes");
+        String shownArn = attributes.path(ARN_ATTRIBUTE).path("Value").asText("");
+        int size = body.getBytes(StandardCharsets.UTF_8).length + attributesSize(attributes);
+        if (size > MAX_MESSAGE_BYTES) {
+            throw new RejectedMessage("The message is " + size + " bytes; a lockdown request is at most "
+                    + MAX_MESSAGE_BYTES + " bytes (an ARN and an ExternalId)", shownArn);
+        }
+        if (attributes.has(ARN_ATTRIBUTE) || attributes.has(EXTERNAL_ID_ATTRIBUTE)) {
+            String arn = stringAttribute(attributes, ARN_ATTRIBUTE, shownArn);
+            String externalId = stringAttribute(attributes, EXTERNAL_ID_ATTRIBUTE, shownArn);
+            return new LockdownMessage(arn, externalId);
+        }
+        JsonNode json;
+        try {
+            json = Json.mapper().readTree(body);
+        } catch (java.io.IOException e) {
+            json = null;
+        }
+        if (json == null || !json.isObject()) {
+            throw new RejectedMessage("The message has no Arn and ExternalId attributes and its body is not a JSON "
+                    + "object like {\"arn\": \"...\", \"externalId\": \"...\"}", "");
+        }
+        String arn = json.path("arn").isTextual() ? json.path("arn").asText() : null;
+        if (arn == null || arn.isBlank()) {
+            throw new RejectedMessage("The JSON body has no \"arn\" string", "");
+        }
+        String externalId = json.path("externalId").isTextual() ? json.path("externalId").asText() : null;
+        if (externalId == null || externalId.isEmpty()) {
+            throw new RejectedMessage("The JSON body has no \"externalId\" string", arn);
+        }
+        return new LockdownMessage(arn, externalId);
+    }
+
+    private static String stringAttribute(JsonNode attributes, String name, String shownArn) throws RejectedMessage {
+        JsonNode attribute = attributes.path(name);
+        if (attribute.isMissingNode() || attribute.isNull()) {
+            throw new RejectedMessage("The message attribute " + name + " is missing (the original format needs both "
+                    + ARN_ATTRIBUTE + " and " + EXTERNAL_ID_ATTRIBUTE + ")", shownArn);
+        }
+        if (!"String".equals(attribute.path("Type").asText())) {
+            throw new RejectedMessage("The message attribute " + name + " must be of type String", shownArn);
+        }
+        String value = attribute.path("Value").asText("");
+        if (value.isEmpty()) {
+            throw new RejectedMessage("The message attribute " + name + " is empty", shownArn);
+        }
+        return value;
+    }
+
+    private static int attributesSize(JsonNode attributes) {
+        int size = 0;
+        for (var entry : (Iterable<java.util.Map.Entry<String, JsonNode>>) attributes::fields) {
+            size += entry.getKey().length() + entry.getValue().path("Value").asText("").getBytes(StandardCharsets.UTF_8).length;
+        }
+        return size;
+    }
+}
