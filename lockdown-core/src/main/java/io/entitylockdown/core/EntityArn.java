@@ -1,5 +1,6 @@
 package io.entitylockdown.core;
 
+import io.entitylockdown.core.aws.Partitions;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -30,8 +31,7 @@ public record EntityArn(
         String qualifier) {
 
     static final int MAX_LENGTH = 2048;
-    private static final Pattern PARTITION = Pattern.compile("aws(-[a-z]{1,10}){0,3}");
-    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]{2,10}){1,3}-[0-9]{1,2}");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2,4}(-[a-z]{2,10}){1,3}-[0-9]{1,2}");
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
     private static final Pattern IAM_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
     private static final Pattern IAM_PATH_SEGMENT = Pattern.compile("[\\x21-\\x2E\\x30-\\x7E]+");
@@ -83,10 +83,19 @@ public record EntityArn(
         String region = parts[3];
         String account = parts[4];
         String resource = parts[5];
-        if (!PARTITION.matcher(partition).matches()) {
-            throw new InvalidArnException("Unknown partition '" + shorten(partition) + "' (expected aws, aws-cn, aws-us-gov, ...)");
+        if (!Partitions.isKnown(partition)) {
+            throw new InvalidArnException("Unknown partition '" + shorten(partition) + "' (expected one of "
+                    + String.join(", ", Partitions.KNOWN) + ")");
         }
-        if (account.isEmpty() && "iam".equals(service) && "aws".equals(resource.split("/", 2)[0])) {
+        // The service decides what the rest means, so it is checked first: an S3 bucket ARN has no
+        // account, and "not twelve digits" would send the responder looking in the wrong place.
+        switch (service) {
+            case "iam", "lambda", "ec2", "sts" -> { }
+            case "" -> throw new InvalidArnException("The ARN has no service");
+            default -> throw new InvalidArnException("Entities of service '" + shorten(service)
+                    + "' are not supported (only iam users and roles, lambda functions and ec2 instances)");
+        }
+        if ("iam".equals(service) && "aws".equals(account) && resource.startsWith("policy/")) {
             throw new InvalidArnException("'" + shorten(text) + "' is an AWS managed policy, not an entity");
         }
         if (!ACCOUNT.matcher(account).matches()) {
@@ -96,9 +105,7 @@ public record EntityArn(
             case "iam" -> parseIam(text, partition, region, account, resource);
             case "lambda" -> parseLambda(text, partition, region, account, resource);
             case "ec2" -> parseEc2(text, partition, region, account, resource);
-            case "sts" -> throw new InvalidArnException(stsHint(partition, account, resource));
-            case "" -> throw new InvalidArnException("The ARN has no service");
-            default -> throw new InvalidArnException("Entities of service '" + shorten(service) + "' are not supported");
+            default -> throw new InvalidArnException(stsHint(partition, account, resource));
         };
     }
 
@@ -183,10 +190,10 @@ public record EntityArn(
         if (!REGION.matcher(region).matches()) {
             throw new InvalidArnException("'" + shorten(region) + "' is not an AWS region name");
         }
-        boolean china = region.startsWith("cn-");
-        boolean govCloud = region.startsWith("us-gov-");
-        if (china != partition.equals("aws-cn") || govCloud != partition.equals("aws-us-gov")) {
-            throw new InvalidArnException("Region '" + region + "' is not in partition '" + partition + "'");
+        String regionPartition = Partitions.partitionOf(region);
+        if (!regionPartition.equals(partition)) {
+            throw new InvalidArnException("Region '" + region + "' is in partition '" + regionPartition
+                    + "', not in '" + partition + "'");
         }
     }
 

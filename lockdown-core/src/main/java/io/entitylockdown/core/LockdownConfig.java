@@ -41,6 +41,11 @@ public record LockdownConfig(AwsSettings aws, String memberRoleName, Guardrails 
         String role = env.getOrDefault(MEMBER_ROLE, "").isBlank() ? Access.MemberRole.DEFAULT_NAME
                 : env.get(MEMBER_ROLE).strip();
         try {
+            Access.memberRole(role, null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Configuration error: " + MEMBER_ROLE + ": " + e.getMessage(), e);
+        }
+        try {
             Guardrails guardrails = Guardrails.of(
                     Guardrails.splitList(env.get(PROTECTED_PRINCIPALS)),
                     Guardrails.splitList(env.get(ALLOWED_ACCOUNTS)),

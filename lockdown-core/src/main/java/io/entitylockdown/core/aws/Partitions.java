@@ -1,10 +1,23 @@
 package io.entitylockdown.core.aws;
 
+import java.util.List;
 import software.amazon.awssdk.regions.Region;
 
-/** Partition facts the engine needs: IAM's global region and a default regional STS endpoint. */
+/**
+ * Partition facts the engine needs: which partitions exist, which partition a region is in, IAM's
+ * global region and a default regional STS endpoint. The region prefixes follow the SDK's
+ * endpoint metadata ({@code regionRegex} of each partition).
+ */
 public final class Partitions {
+    /** Every partition an entity ARN may name; anything else is refused before an AWS call. */
+    public static final List<String> KNOWN = List.of(
+            "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc");
+
     private Partitions() {
+    }
+
+    public static boolean isKnown(String partition) {
+        return KNOWN.contains(partition);
     }
 
     /** The signing region of IAM in a partition (IAM is global within it). */
@@ -17,7 +30,10 @@ public final class Partitions {
         };
     }
 
-    /** The partition a region belongs to. */
+    /**
+     * The partition a region belongs to. The isolated partitions are checked by their own prefixes
+     * first: {@code eu-isoe-west-1} would otherwise look like a commercial region.
+     */
     public static String partitionOf(String region) {
         if (region.startsWith("cn-")) {
             return "aws-cn";
@@ -28,8 +44,17 @@ public final class Partitions {
         if (region.startsWith("us-isob-")) {
             return "aws-iso-b";
         }
+        if (region.startsWith("us-isof-")) {
+            return "aws-iso-f";
+        }
+        if (region.startsWith("eu-isoe-")) {
+            return "aws-iso-e";
+        }
         if (region.startsWith("us-iso-")) {
             return "aws-iso";
+        }
+        if (region.startsWith("eusc-")) {
+            return "aws-eusc";
         }
         return "aws";
     }
@@ -40,11 +65,16 @@ public final class Partitions {
             return homeRegion.id();
         }
         return switch (partition) {
+            case "aws" -> "us-east-1";
             case "aws-cn" -> "cn-north-1";
             case "aws-us-gov" -> "us-gov-west-1";
             case "aws-iso" -> "us-iso-east-1";
             case "aws-iso-b" -> "us-isob-east-1";
-            default -> "us-east-1";
+            case "aws-iso-e" -> "eu-isoe-west-1";
+            case "aws-iso-f" -> "us-isof-south-1";
+            case "aws-eusc" -> "eusc-de-east-1";
+            default -> throw new IllegalArgumentException("Unknown partition '" + partition + "'; expected one of "
+                    + String.join(", ", KNOWN));
         };
     }
 

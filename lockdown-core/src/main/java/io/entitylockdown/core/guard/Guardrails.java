@@ -15,25 +15,24 @@ import java.util.regex.Pattern;
  * on the protected list, or entities in accounts outside the allowlist (when one is set).
  *
  * <p>Patterns are ARNs in which {@code *} matches any run of characters and {@code ?} one character,
- * e.g. {@code arn:aws:iam::*:role/BreakGlass*}.
+ * e.g. {@code arn:aws:iam::*:role/BreakGlass*}, compared without regard to case (as IAM compares names).
  */
 public final class Guardrails {
-    private final List<Pattern> protectedPatterns;
-    private final List<String> protectedTexts;
-    private final List<Pattern> ownPrincipals;
+    private final List<Glob> protectedPatterns;
+    private final List<Glob> ownPrincipals;
     private final Set<String> allowedAccounts;
     private final String memberRoleName;
 
     private Guardrails(Collection<String> protectedArns, Collection<String> allowedAccounts,
             Collection<String> ownPrincipalArns, String memberRoleName) {
-        this.protectedTexts = List.copyOf(protectedArns);
-        this.protectedPatterns = compileAll(protectedArns, "protected principal");
-        this.ownPrincipals = compileAll(ownPrincipalArns, "lockdown principal");
+        this.protectedPatterns = compileAll(protectedArns, "protected principal", "LOCKDOWN_PROTECTED_PRINCIPALS");
+        this.ownPrincipals = compileAll(ownPrincipalArns, "lockdown principal", "LOCKDOWN_EXECUTION_ROLE_ARN");
         TreeSet<String> accounts = new TreeSet<>();
         for (String account : allowedAccounts) {
             String trimmed = account.strip();
             if (!trimmed.matches("[0-9]{12}")) {
-                throw new IllegalArgumentException("Allowed account '" + trimmed + "' is not a twelve-digit account id");
+                throw new IllegalArgumentException("Allowed account '" + trimmed + "' in LOCKDOWN_ALLOWED_ACCOUNTS "
+                        + "is not a twelve-digit account id");
             }
             accounts.add(trimmed);
         }
@@ -68,37 +67,46 @@ public final class Guardrails {
             return Optional.of("account " + entity.accountId() + " is not in the allowed accounts list "
                     + allowedAccounts + " (setting LOCKDOWN_ALLOWED_ACCOUNTS)");
         }
-        if (entity.type() == EntityType.IAM_ROLE && memberRoleName != null && entity.name().equals(memberRoleName)) {
+        // IAM does not distinguish names by case, so "entitylockdownmemberrole" is the member role too.
+        if (entity.type() == EntityType.IAM_ROLE && memberRoleName != null
+                && entity.name().equalsIgnoreCase(memberRoleName)) {
             return Optional.of("'" + entity.name() + "' is the Entity Lockdown member role; containing it would "
                     + "disable the lockdown itself");
         }
-        for (Pattern own : ownPrincipals) {
-            if (matches(own, entity)) {
+        for (Glob own : ownPrincipals) {
+            if (own.matches(entity)) {
                 return Optional.of(entity.arn() + " is one of Entity Lockdown's own principals; containing it would "
                         + "disable the lockdown itself");
             }
         }
-        for (int i = 0; i < protectedPatterns.size(); i++) {
-            if (matches(protectedPatterns.get(i), entity)) {
-                return Optional.of(entity.arn() + " is protected (matches '" + protectedTexts.get(i)
+        for (Glob protectedGlob : protectedPatterns) {
+            if (protectedGlob.matches(entity)) {
+                return Optional.of(entity.arn() + " is protected (matches '" + protectedGlob.text()
                         + "' in LOCKDOWN_PROTECTED_PRINCIPALS); remove it from that list to contain it");
             }
         }
         return Optional.empty();
     }
 
-    private static boolean matches(Pattern pattern, EntityArn entity) {
-        return pattern.matcher(entity.arn()).matches() || pattern.matcher(entity.unqualifiedArn()).matches();
+    /**
+     * A configured ARN pattern, matched regardless of case: IAM names are unique regardless of case,
+     * so "role/BREAKGLASS" can only be the role "BreakGlass" and must not slip past. For the other
+     * types this may refuse more than asked, which is the safe direction for a guardrail.
+     */
+    private record Glob(String text, Pattern pattern) {
+        boolean matches(EntityArn entity) {
+            return pattern.matcher(entity.arn()).matches() || pattern.matcher(entity.unqualifiedArn()).matches();
+        }
     }
 
-    private static List<Pattern> compileAll(Collection<String> globs, String what) {
-        List<Pattern> patterns = new ArrayList<>();
+    private static List<Glob> compileAll(Collection<String> globs, String what, String variable) {
+        List<Glob> patterns = new ArrayList<>();
         for (String glob : globs) {
             if (!glob.startsWith("arn:")) {
-                throw new IllegalArgumentException("The " + what + " '" + glob + "' is not an ARN or ARN pattern "
-                        + "(it must start with 'arn:'; * and ? are wildcards)");
+                throw new IllegalArgumentException("The " + what + " '" + glob + "' in " + variable
+                        + " is not an ARN or ARN pattern (it must start with 'arn:'; * and ? are wildcards)");
             }
-            patterns.add(compile(glob));
+            patterns.add(new Glob(glob, compile(glob)));
         }
         return List.copyOf(patterns);
     }
@@ -112,7 +120,7 @@ public final class Guardrails {
                 default -> regex.append(Pattern.quote(String.valueOf(c)));
             }
         }
-        return Pattern.compile(regex.toString());
+        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE);
     }
 
     private static List<String> clean(Collection<String> values) {

@@ -84,6 +84,9 @@ public final class ReportBuilder {
                 outcome = StepOutcome.failed("internal error: step returned no outcome");
             }
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             outcome = StepOutcome.failed(AwsErrors.describe(e, call));
         }
         return record(name, call, outcome, (System.nanoTime() - start) / 1_000_000);
@@ -93,7 +96,12 @@ public final class ReportBuilder {
     public StepResult record(String name, String call, StepOutcome outcome, long durationMs) {
         StepResult result = new StepResult(name, call, outcome.status(), outcome.detail(), durationMs);
         steps.add(result);
-        listener.stepEnded(arn, operation, result);
+        try {
+            listener.stepEnded(arn, operation, result);
+        } catch (RuntimeException e) {
+            // A broken log or audit sink must not stop the containment half way.
+            notes.add("Step '" + name + "' could not be reported to the listener: " + e.getMessage());
+        }
         return result;
     }
 

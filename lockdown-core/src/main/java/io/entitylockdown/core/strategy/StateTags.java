@@ -76,15 +76,21 @@ public final class StateTags {
         if (encoded.length() > 0) {
             try {
                 JsonNode node = Json.mapper().readTree(Base64.getUrlDecoder().decode(encoded.toString()));
-                if (node instanceof ObjectNode object) {
-                    state = object;
+                if (!(node instanceof ObjectNode object)) {
+                    // An empty state would make release "succeed" while undoing nothing.
+                    throw new IllegalArgumentException("the state is not a JSON object");
                 }
+                state = object;
             } catch (IllegalArgumentException | java.io.IOException e) {
-                throw new LockdownException("The recorded containment state on this entity is unreadable (tags "
-                        + STATE + "*); it was edited by hand. Release by hand, using the report of the containment", e);
+                throw unreadable(e);
             }
         }
         return Optional.of(new Recorded(containedAt, state));
+    }
+
+    private static LockdownException unreadable(Exception cause) {
+        return new LockdownException("The recorded containment state on this entity is unreadable (tags "
+                + STATE + "*); it was edited by hand. Release by hand, using the report of the containment", cause);
     }
 
     /** Every lockdown tag key present, for removal on release. */
