@@ -15,6 +15,10 @@ final class Countdown {
         while (true) {
             Duration left = Duration.between(clock.instant(), until);
             if (left.isNegative() || left.isZero()) {
+                if (lastShown < 0) {
+                    err.println("  " + what + ": the window has already passed, going ahead now");
+                    err.flush();
+                }
                 return;
             }
             long seconds = (left.toMillis() + 999) / 1000;

@@ -32,11 +32,12 @@ final class ReportPrinter {
         String row = "%-" + width + "s  %-9s  %-9s  %4s  %7s  %6s  %s%n";
         out.printf(row, "ENTITY", "OPERATION", "OUTCOME", "DONE", "ALREADY", "FAILED", "VERIFIED");
         for (ContainmentReport r : reports) {
-            out.printf(row, fit(name(r), width), r.operation().json() + (r.dryRun() ? "*" : ""), r.outcome().json(),
+            out.printf(row, fit(name(r), width), r.operation().json() + (changedNothingOnPurpose(r) ? "*" : ""),
+                    r.outcome().json(),
                     count(r, StepStatus.DONE), count(r, StepStatus.ALREADY), count(r, StepStatus.FAILED),
                     r.verified() == null ? "-" : r.verified() ? "yes" : "NO");
         }
-        if (reports.stream().anyMatch(ContainmentReport::dryRun)) {
+        if (reports.stream().anyMatch(ReportPrinter::changedNothingOnPurpose)) {
             out.println("* dry run: nothing was changed; read-only calls only.");
         }
         section(out, "Failed or refused steps (each line says what to do next):", failures(reports));
@@ -44,7 +45,7 @@ final class ReportPrinter {
                 .filter(c -> !c.passed()).map(c -> name(r) + ": " + c.check() + " - " + c.detail())).toList());
         section(out, "Rejected input (nothing was sent to AWS for these):", reports.stream()
                 .filter(r -> r.outcome() == Outcome.INVALID).map(r -> r.summary()).toList());
-        section(out, "Would change (dry run):", reports.stream().filter(ContainmentReport::dryRun)
+        section(out, "Would change (dry run):", reports.stream().filter(ReportPrinter::changedNothingOnPurpose)
                 .flatMap(r -> r.steps().stream().filter(s -> s.detail().startsWith("dry run"))
                         .map(s -> name(r) + ": " + s.step() + " - " + s.detail())).toList());
         section(out, "Also affected:", reports.stream().flatMap(r -> r.affected().stream()
@@ -71,6 +72,11 @@ final class ReportPrinter {
             out.println("To undo: lockdown release " + String.join(" ", releasable));
         }
         out.flush();
+    }
+
+    /** A dry run the responder asked for; status is read-only by nature and needs no mark. */
+    private static boolean changedNothingOnPurpose(ContainmentReport report) {
+        return report.dryRun() && report.operation() != Operation.STATUS;
     }
 
     private static List<String> failures(List<ContainmentReport> reports) {
