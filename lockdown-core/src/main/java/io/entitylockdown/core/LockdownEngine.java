@@ -94,7 +94,7 @@ public final class LockdownEngine implements AutoCloseable {
         }
         AccountSession session = sessions.forEntity(entity);
         if (sessions.access() instanceof Access.MemberRole member) {
-            var assumed = report.step("assume-member-role", "sts:AssumeRole", () -> {
+            var assumed = report.step(ReportBuilder.MEMBER_ROLE_STEP, "sts:AssumeRole", () -> {
                 session.resolveCredentials();
                 return StepOutcome.done("acting as " + member.roleName() + " in " + entity.accountId());
             });

@@ -16,6 +16,8 @@ import java.util.Set;
  * recorded and never aborts the steps that follow. Confined to one thread.
  */
 public final class ReportBuilder {
+    /** The engine's step that assumes the member role in the entity's account. */
+    public static final String MEMBER_ROLE_STEP = "assume-member-role";
 
     /** A step's body; may throw anything, which becomes a failed step. */
     @FunctionalInterface
@@ -147,7 +149,9 @@ public final class ReportBuilder {
     private Outcome outcome() {
         boolean refused = steps.stream().anyMatch(s -> s.status() == StepStatus.REFUSED);
         long failed = steps.stream().filter(s -> s.status() == StepStatus.FAILED).count();
-        boolean effective = steps.stream()
+        // Reaching the account is not an effect on the entity: an entity that is not found after the
+        // member role was assumed is a failure, not a partial success.
+        boolean effective = steps.stream().filter(s -> !s.step().equals(MEMBER_ROLE_STEP))
                 .anyMatch(s -> s.status() == StepStatus.DONE || s.status() == StepStatus.ALREADY);
         boolean verificationFailed = checks.stream().anyMatch(c -> !c.passed());
         if (refused && !effective) {

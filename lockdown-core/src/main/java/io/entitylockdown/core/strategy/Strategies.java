@@ -1,13 +1,20 @@
 package io.entitylockdown.core.strategy;
 
-/** The strategies this build ships, one per supported entity type. */
+import io.entitylockdown.core.ec2.Ec2InstanceLockdown;
+import io.entitylockdown.core.iam.IamRoleLockdown;
+import io.entitylockdown.core.iam.IamUserLockdown;
+import io.entitylockdown.core.lambda.LambdaFunctionLockdown;
+
+/** The strategies this build ships, one per supported entity type; docs/ has each type's playbook. */
 public final class Strategies {
     private Strategies() {
     }
 
     public static StrategyRegistry standard() {
         return StrategyRegistry.of(
-                // one line per entity type; see docs/ for each type's playbook
-        );
+                new IamUserLockdown(),
+                new IamRoleLockdown(),
+                new LambdaFunctionLockdown(),
+                new Ec2InstanceLockdown());
     }
 }

@@ -52,6 +52,15 @@ class ReportBuilderTest {
     }
 
     @Test
+    void entityNotFoundAfterAssumingMemberRole_isFailed_notPartial() {
+        ReportBuilder report = builder();
+        report.step(ReportBuilder.MEMBER_ROLE_STEP, "sts:AssumeRole", () -> StepOutcome.done("acting as member role"));
+        report.step("find-instance", "ec2:DescribeInstances", () -> StepOutcome.failed("not found"));
+
+        assertThat(report.build().outcome()).isEqualTo(Outcome.FAILED);
+    }
+
+    @Test
     void everyStepFailed_isFailed() {
         ReportBuilder report = builder();
         report.step("attach-deny-all", "iam:AttachUserPolicy", () -> {

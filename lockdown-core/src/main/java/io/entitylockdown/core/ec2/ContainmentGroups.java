@@ -1,0 +1,203 @@
+package io.entitylockdown.core.ec2;
+
+import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.report.AwsErrors;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
+
+/**
+ * The two security groups of a VPC that containment moves interfaces into, found by name and tag,
+ * created when missing and repaired when their rules were changed.
+ *
+ * <p>Many containments may run at once in one VPC (one Lambda invocation per instance). A security
+ * group name is unique per VPC, so a racing creation fails with {@code InvalidGroup.Duplicate} and
+ * the loser uses the winner's group. Should two groups of one kind exist anyway, every containment
+ * picks the one with the lowest id, so all of them converge on the same group.
+ */
+final class ContainmentGroups {
+    static final String KIND_TAG = "lockdown:group";
+
+    /** The two kinds of containment group and the rules each must have. */
+    enum Kind {
+        UNTRACKED("entity-lockdown-untracked", "untracked",
+                "Entity Lockdown phase 1: all traffic open both ways so that existing flows become untracked",
+                GroupRules.allOpen()),
+        ISOLATION("entity-lockdown-isolation", "isolation",
+                "Entity Lockdown phase 2: no inbound and no outbound rule; isolates contained instances",
+                Set.of());
+
+        final String groupName;
+        final String tagValue;
+        final String description;
+        final Set<GroupRules.Rule> rules;
+
+        Kind(String groupName, String tagValue, String description, Set<GroupRules.Rule> rules) {
+            this.groupName = groupName;
+            this.tagValue = tagValue;
+            this.description = description;
+            this.rules = rules;
+        }
+    }
+
+    /** A group ready for use, and what had to be done to it. */
+    record Group(String id, Kind kind, String change) {
+        boolean changed() {
+            return !change.isEmpty();
+        }
+    }
+
+    private final Ec2Client ec2;
+    private final String vpcId;
+
+    ContainmentGroups(Ec2Client ec2, String vpcId) {
+        this.ec2 = ec2;
+        this.vpcId = vpcId;
+    }
+
+    static boolean isContainmentGroupName(String name) {
+        for (Kind kind : Kind.values()) {
+            if (kind.groupName.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The group of this kind in the VPC, without changing anything. */
+    Optional<SecurityGroup> find(Kind kind) {
+        List<SecurityGroup> found = ec2.describeSecurityGroups(b -> b.filters(
+                Filter.builder().name("vpc-id").values(vpcId).build(),
+                Filter.builder().name("group-name").values(kind.groupName).build())).securityGroups();
+        return found.stream().min(Comparator.comparing(SecurityGroup::groupId));
+    }
+
+    /** What would have to change for the group to have exactly its kind's rules. */
+    static GroupRules.Difference difference(SecurityGroup group, Kind kind) {
+        return GroupRules.compare(GroupRules.of(group.ipPermissions(), group.ipPermissionsEgress()), kind.rules);
+    }
+
+    /** Finds, creates or repairs the group of this kind, and verifies its rules. */
+    Group ensure(Kind kind) {
+        List<String> changes = new ArrayList<>();
+        SecurityGroup group = find(kind).orElse(null);
+        if (group == null) {
+            String created = create(kind, changes);
+            // Where names are not unique (emulators) a racer may have created one too: every
+            // containment uses the lowest id, whoever created it.
+            group = find(kind).orElseThrow(() -> new LockdownException("The group " + created + " (" + kind.groupName
+                    + ") was created in " + vpcId + " but EC2 does not list it yet; run the containment again"));
+            if (!group.groupId().equals(created)) {
+                changes.remove("created");
+            }
+        }
+        dropDuplicates(kind, group.groupId(), changes);
+        if (group.tags().stream().noneMatch(t -> t.key().equals(KIND_TAG) && t.value().equals(kind.tagValue))) {
+            String id = group.groupId();
+            ec2.createTags(b -> b.resources(id).tags(Tag.builder().key(KIND_TAG).value(kind.tagValue).build()));
+            changes.add("tagged " + KIND_TAG + "=" + kind.tagValue);
+        }
+        GroupRules.Difference difference = difference(group, kind);
+        if (!difference.none()) {
+            repair(group.groupId(), difference);
+            if (!changes.contains("created")) {
+                changes.add("repaired (removed " + difference.extra() + ", added " + difference.missing() + ")");
+            }
+            String id = group.groupId();
+            group = ec2.describeSecurityGroups(b -> b.groupIds(id)).securityGroups().get(0);
+            GroupRules.Difference left = difference(group, kind);
+            if (!left.none()) {
+                throw new LockdownException("The security group " + id + " (" + kind.groupName + ") still differs from "
+                        + "its required rules after repair: extra " + left.extra() + ", missing " + left.missing()
+                        + ". Someone is changing it; fix it by hand and run the containment again");
+            }
+        }
+        return new Group(group.groupId(), kind, String.join(", ", changes));
+    }
+
+    /** Creates the group; returns its id, or empty when another containment created it first. */
+    private String create(Kind kind, List<String> changes) {
+        try {
+            String id = ec2.createSecurityGroup(b -> b.vpcId(vpcId).groupName(kind.groupName)
+                    .description(kind.description)
+                    .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP)
+                            .tags(Tag.builder().key(KIND_TAG).value(kind.tagValue).build(),
+                                    Tag.builder().key("Name").value(kind.groupName).build())
+                            .build()))
+                    .groupId();
+            changes.add("created");
+            return id;
+        } catch (AwsServiceException e) {
+            if (!AwsErrors.code(e).equals("InvalidGroup.Duplicate")) {
+                throw e;
+            }
+            // Another containment created it a moment ago: use theirs.
+            return "";
+        }
+    }
+
+    /**
+     * Only where names are not unique (emulators) can a second group of one kind appear; remove the
+     * ones that lost, best effort: a group still in use cannot be deleted and is left alone.
+     */
+    private void dropDuplicates(Kind kind, String keep, List<String> changes) {
+        List<SecurityGroup> all = ec2.describeSecurityGroups(b -> b.filters(
+                Filter.builder().name("vpc-id").values(vpcId).build(),
+                Filter.builder().name("group-name").values(kind.groupName).build())).securityGroups();
+        for (SecurityGroup other : all) {
+            if (other.groupId().equals(keep)) {
+                continue;
+            }
+            try {
+                ec2.deleteSecurityGroup(b -> b.groupId(other.groupId()));
+                changes.add("deleted duplicate " + other.groupId());
+            } catch (AwsServiceException e) {
+                changes.add("left duplicate " + other.groupId() + " (" + AwsErrors.code(e) + ")");
+            }
+        }
+    }
+
+    /** One call per rule: AWS rejects a whole batch when one of its rules is already gone or present. */
+    private void repair(String groupId, GroupRules.Difference difference) {
+        for (GroupRules.Rule rule : difference.extra()) {
+            var permission = rule.toPermission();
+            tolerate("InvalidPermission.NotFound", () -> {
+                if (rule.direction() == GroupRules.Direction.INGRESS) {
+                    ec2.revokeSecurityGroupIngress(b -> b.groupId(groupId).ipPermissions(permission));
+                } else {
+                    ec2.revokeSecurityGroupEgress(b -> b.groupId(groupId).ipPermissions(permission));
+                }
+            });
+        }
+        for (GroupRules.Rule rule : difference.missing()) {
+            var permission = rule.toPermission();
+            tolerate("InvalidPermission.Duplicate", () -> {
+                if (rule.direction() == GroupRules.Direction.INGRESS) {
+                    ec2.authorizeSecurityGroupIngress(b -> b.groupId(groupId).ipPermissions(permission));
+                } else {
+                    ec2.authorizeSecurityGroupEgress(b -> b.groupId(groupId).ipPermissions(permission));
+                }
+            });
+        }
+    }
+
+    /** A concurrent containment may have made the same change first; that is success, not failure. */
+    private static void tolerate(String code, Runnable call) {
+        try {
+            call.run();
+        } catch (AwsServiceException e) {
+            if (!AwsErrors.code(e).equals(code)) {
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.entitylockdown.core.ec2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.entitylockdown.core.Json;
+import io.entitylockdown.core.LockdownException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class CredentialDenyPolicyTest {
+    private static final String A = "arn:aws:ec2:us-east-1:111111111111:instance/i-0aaaaaaaaaaaaaaaa";
+    private static final String B = "arn:aws:ec2:us-east-1:111111111111:instance/i-0bbbbbbbbbbbbbbbb";
+
+    @Test
+    void document_deniesEverything_onlyForTheListedInstances() throws Exception {
+        JsonNode policy = Json.mapper().readTree(CredentialDenyPolicy.document(List.of(B, A, B)));
+
+        assertThat(policy.path("Version").asText()).isEqualTo("2012-10-17");
+        JsonNode statement = policy.path("Statement").get(0);
+        assertThat(policy.path("Statement")).hasSize(1);
+        assertThat(statement.path("Effect").asText()).isEqualTo("Deny");
+        assertThat(statement.path("Action").asText()).isEqualTo("*");
+        assertThat(statement.path("Resource").asText()).isEqualTo("*");
+        JsonNode arns = statement.path("Condition").path("ArnEquals").path("ec2:SourceInstanceARN");
+        assertThat(arns.isArray()).isTrue();
+        assertThat(arns).extracting(JsonNode::asText).containsExactly(A, B);
+        assertThat(statement.path("Condition").size()).isEqualTo(1);
+    }
+
+    @Test
+    void document_withoutInstances_isRefused() {
+        assertThatThrownBy(() -> CredentialDenyPolicy.document(List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void instanceArns_readsItsOwnDocument_plainAndUrlEncoded() {
+        String document = CredentialDenyPolicy.document(Set.of(A, B));
+
+        assertThat(CredentialDenyPolicy.instanceArns(document)).containsExactly(A, B);
+        assertThat(CredentialDenyPolicy.instanceArns(URLEncoder.encode(document, StandardCharsets.UTF_8)))
+                .containsExactly(A, B);
+    }
+
+    @Test
+    void instanceArns_acceptsAHandWrittenSingleStringCondition() {
+        String document = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"*\","
+                + "\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"ec2:SourceInstanceARN\":\"" + A + "\"}}}}";
+
+        assertThat(CredentialDenyPolicy.instanceArns(document)).containsExactly(A);
+    }
+
+    @Test
+    void instanceArns_ofBrokenDocument_saysWhatToDo() {
+        assertThatThrownBy(() -> CredentialDenyPolicy.instanceArns("{not json"))
+                .isInstanceOf(LockdownException.class).hasMessageContaining("Delete it or fix it");
+    }
+
+    @Test
+    void quotaSize_ignoresWhiteSpace_andGrowsWithEveryInstance() {
+        assertThat(CredentialDenyPolicy.quotaSize(" { \"a\" :\n\t1 } ")).isEqualTo(7);
+        int one = CredentialDenyPolicy.quotaSize(CredentialDenyPolicy.document(List.of(A)));
+        int two = CredentialDenyPolicy.quotaSize(CredentialDenyPolicy.document(List.of(A, B)));
+        assertThat(two - one).isEqualTo(A.length() + 3);
+    }
+
+    @Test
+    void quota_holdsAboutOneHundredAndFiftyInstancesOnAnOtherwiseEmptyRole() {
+        List<String> arns = new java.util.ArrayList<>();
+        while (CredentialDenyPolicy.quotaSize(CredentialDenyPolicy.document(arns.isEmpty() ? List.of(A) : arns))
+                <= CredentialDenyPolicy.ROLE_INLINE_LIMIT) {
+            arns.add(String.format("arn:aws:ec2:us-east-1:111111111111:instance/i-%017x", arns.size()));
+        }
+        assertThat(arns.size()).isBetween(140, 160);
+    }
+}

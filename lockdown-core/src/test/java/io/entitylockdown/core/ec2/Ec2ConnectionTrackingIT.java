@@ -1,0 +1,133 @@
+package io.entitylockdown.core.ec2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.ContainmentOptions;
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.ec2.model.ConnectionTrackingSpecificationRequest;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttributeRequest;
+
+/**
+ * Connection-tracking timeouts. moto accepts the parameter but neither stores nor reports it, so
+ * these tests look at the requests the engine sends, and stand in for EC2's refusal on non-Nitro
+ * instance types.
+ */
+@ExtendWith(MotoExtension.class)
+class Ec2ConnectionTrackingIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
+    static final String ACCOUNT = "111111111111";
+
+    /** Records every ModifyNetworkInterfaceAttribute request; optionally refuses the timeout ones like EC2 does. */
+    static final class InterfaceRequests implements ExecutionInterceptor {
+        final List<ModifyNetworkInterfaceAttributeRequest> seen = new CopyOnWriteArrayList<>();
+        final boolean refuseTimeouts;
+
+        InterfaceRequests(boolean refuseTimeouts) {
+            this.refuseTimeouts = refuseTimeouts;
+        }
+
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof ModifyNetworkInterfaceAttributeRequest request) {
+                seen.add(request);
+                if (refuseTimeouts && request.connectionTrackingSpecification() != null) {
+                    throw Ec2Exception.builder().statusCode(400).awsErrorDetails(AwsErrorDetails.builder()
+                            .errorCode("UnsupportedOperation").errorMessage("The instance type does not support "
+                                    + "connection tracking timeouts.").serviceName("Ec2").build()).build();
+                }
+            }
+        }
+
+        List<ModifyNetworkInterfaceAttributeRequest> timeouts() {
+            return seen.stream().filter(r -> r.connectionTrackingSpecification() != null).toList();
+        }
+    }
+
+    private static LockdownEngine engine(MotoServer moto, InterfaceRequests requests) {
+        return Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), requests);
+    }
+
+    @Test
+    void contain_setsTheShortestTimeouts_onEveryInterface(MotoServer moto) {
+        InterfaceRequests requests = new InterfaceRequests(false);
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = engine(moto, requests)) {
+            Instance instance = lab.instance(3, null);
+            List<String> interfaces = lab.interfaces(instance.instanceId()).stream()
+                    .map(n -> n.networkInterfaceId()).toList();
+
+            ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(requests.timeouts()).extracting(ModifyNetworkInterfaceAttributeRequest::networkInterfaceId)
+                    .containsExactlyInAnyOrderElementsOf(interfaces);
+            assertThat(requests.timeouts()).allSatisfy(r -> {
+                assertThat(r.connectionTrackingSpecification()).isEqualTo(ConnectionTrackingSpecificationRequest.builder()
+                        .tcpEstablishedTimeout(60).udpStreamTimeout(60).udpTimeout(30).build());
+                assertThat(r.groups()).as("timeouts and groups are separate requests").isEmpty();
+            });
+            int firstIndex = requests.seen.indexOf(requests.timeouts().get(0));
+            int firstGroupChange = requests.seen.indexOf(requests.seen.stream().filter(r -> !r.groups().isEmpty())
+                    .findFirst().orElseThrow());
+            assertThat(firstIndex).as("timeouts are shortened before the groups change").isLessThan(firstGroupChange);
+
+            requests.seen.clear();
+            ContainmentReport again = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+
+            assertThat(requests.seen).as("a second containment sends nothing").isEmpty();
+            assertThat(again.steps()).filteredOn(s -> s.step().startsWith("connection-tracking "))
+                    .hasSize(3).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
+
+            ContainmentReport release = engine.release(lab.arn(instance), ContainmentOptions.defaults());
+
+            assertThat(release.steps()).filteredOn(s -> s.step().startsWith("restore-connection-tracking "))
+                    .hasSize(3).allSatisfy(s -> {
+                        assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
+                        assertThat(s.detail()).contains("aws ec2 modify-network-interface-attribute",
+                                "--connection-tracking-specification");
+                    });
+        }
+    }
+
+    @Test
+    void contain_whenEc2RefusesTimeouts_notesIt_andStillIsolates(MotoServer moto) {
+        InterfaceRequests requests = new InterfaceRequests(true);
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = engine(moto, requests)) {
+            Instance instance = lab.instance(2, null);
+
+            ContainmentReport report = engine.contain(lab.arn(instance),
+                    ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.steps()).filteredOn(s -> s.step().startsWith("connection-tracking "))
+                    .hasSize(2).allSatisfy(s -> {
+                        assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
+                        assertThat(s.detail()).contains("UnsupportedOperation", "not Nitro-based");
+                    });
+            String isolation = lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
+            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
+        }
+    }
+}

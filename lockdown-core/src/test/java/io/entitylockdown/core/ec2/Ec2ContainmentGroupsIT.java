@@ -1,0 +1,118 @@
+package io.entitylockdown.core.ec2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.ContainmentOptions;
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+
+/** The VPC's untracked and isolation groups: found, repaired, and shared by racing containments. */
+@ExtendWith(MotoExtension.class)
+class Ec2ContainmentGroupsIT {
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
+    static final String ACCOUNT = "111111111111";
+    static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
+    static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
+
+    @Test
+    void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            String isolation = lab.group(ISOLATION, "made by hand");
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(p -> p.ipProtocol("tcp")
+                    .fromPort(22).toPort(22).ipRanges(r -> r.cidrIp("10.0.0.0/8"))));
+            String untracked = lab.group(UNTRACKED, "made by hand");
+            lab.ec2.revokeSecurityGroupEgress(b -> b.groupId(untracked).ipPermissions(
+                    lab.ec2.describeSecurityGroups(d -> d.groupIds(untracked)).securityGroups().get(0).ipPermissionsEgress()));
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(untracked).ipPermissions(p -> p.ipProtocol("tcp")
+                    .fromPort(443).toPort(443).ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
+            Instance instance = lab.instance(2, null);
+
+            ContainmentReport report = engine.contain(lab.arn(instance),
+                    ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.step("isolation-group").orElseThrow().detail()).contains(isolation, "repaired", "tcp 22-22");
+            assertThat(report.step("untracked-group").orElseThrow().detail()).contains(untracked, "repaired");
+            SecurityGroup repairedIsolation = Ec2InstanceLockdownIT.single(lab.groupsNamed(ISOLATION));
+            assertThat(repairedIsolation.groupId()).isEqualTo(isolation);
+            assertThat(repairedIsolation.ipPermissions()).isEmpty();
+            assertThat(repairedIsolation.ipPermissionsEgress()).isEmpty();
+            assertThat(repairedIsolation.tags()).anySatisfy(t -> {
+                assertThat(t.key()).isEqualTo(ContainmentGroups.KIND_TAG);
+                assertThat(t.value()).isEqualTo("isolation");
+            });
+            SecurityGroup repairedUntracked = Ec2InstanceLockdownIT.single(lab.groupsNamed(UNTRACKED));
+            assertThat(GroupRules.of(repairedUntracked.ipPermissions(), repairedUntracked.ipPermissionsEgress()))
+                    .isEqualTo(GroupRules.allOpen());
+            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
+        }
+    }
+
+    @Test
+    void contain_tenConcurrentContainmentsInOneVpc_shareOneGroupOfEachKind(MotoServer moto) throws Exception {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            List<Instance> instances = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                instances.add(lab.instance());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(10);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<ContainmentReport>> reports = new ArrayList<>();
+            try {
+                for (Instance instance : instances) {
+                    reports.add(pool.submit(() -> {
+                        start.await();
+                        return engine.contain(lab.arn(instance),
+                                ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
+                    }));
+                }
+                start.countDown();
+                for (Future<ContainmentReport> future : reports) {
+                    ContainmentReport report = future.get();
+                    assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            SecurityGroup untracked = Ec2InstanceLockdownIT.single(lab.groupsNamed(UNTRACKED));
+            SecurityGroup isolation = Ec2InstanceLockdownIT.single(lab.groupsNamed(ISOLATION));
+            assertThat(GroupRules.of(untracked.ipPermissions(), untracked.ipPermissionsEgress())).isEqualTo(GroupRules.allOpen());
+            assertThat(isolation.ipPermissions()).isEmpty();
+            assertThat(isolation.ipPermissionsEgress()).isEmpty();
+            for (Instance instance : instances) {
+                assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                        .allSatisfy(groups -> assertThat(groups).containsExactly(isolation.groupId()));
+            }
+            long created = reports.stream().map(f -> {
+                try {
+                    return f.get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).filter(r -> r.step("isolation-group").orElseThrow().status() == StepStatus.DONE
+                    && r.step("isolation-group").orElseThrow().detail().contains("created")).count();
+            assertThat(created).as("exactly one containment created the isolation group").isEqualTo(1);
+        }
+    }
+}

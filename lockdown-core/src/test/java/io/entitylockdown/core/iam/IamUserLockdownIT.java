@@ -1,0 +1,193 @@
+package io.entitylockdown.core.iam;
+
+import static io.entitylockdown.core.iam.IamFixtures.ACCOUNT;
+import static io.entitylockdown.core.iam.IamFixtures.OPTIONS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepResult;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.core.strategy.StateTags;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.iam.IamClient;
+
+@ExtendWith(MotoExtension.class)
+class IamUserLockdownIT {
+    private AccountSessions setup;
+    private IamClient iam;
+
+    @BeforeEach
+    void setUp(MotoServer moto) {
+        setup = TestAws.setupSessions(moto);
+        iam = IamFixtures.iam(setup, ACCOUNT);
+    }
+
+    @AfterEach
+    void tearDown() {
+        setup.close();
+    }
+
+    static List<StepResult> entitySteps(ContainmentReport report) {
+        return report.steps().stream().filter(s -> !s.step().equals("assume-member-role")).toList();
+    }
+
+    @Test
+    void contain_verify_containAgain_release_restoresThePriorStateExactly(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/ops/team/", "alice");
+        IamFixtures.Snapshot before = IamFixtures.user(iam, "alice");
+
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport contained = engine.contain(arn, OPTIONS);
+            assertThat(contained.outcome()).as(contained.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(contained.verified()).isTrue();
+            assertThat(entitySteps(contained)).extracting(StepResult::status).containsOnly(StepStatus.DONE);
+
+            IamFixtures.Snapshot during = IamFixtures.user(iam, "alice");
+            assertThat(during.attached()).contains("arn:aws:iam::aws:policy/AWSDenyAll", "arn:aws:iam::aws:policy/ReadOnlyAccess");
+            assertThat(during.keys().values()).containsOnly("Inactive");
+            assertThat(DenyPolicies.revokedBefore(during.inline().get(DenyPolicies.REVOKE_NAME))).isPresent();
+            assertThat(during.tags()).containsKey(StateTags.CONTAINED_AT).containsEntry("team", "payments");
+
+            ContainmentReport again = engine.contain(arn, OPTIONS);
+            assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(entitySteps(again)).extracting(StepResult::status).containsOnly(StepStatus.ALREADY);
+            assertThat(IamFixtures.user(iam, "alice")).isEqualTo(during);
+
+            ContainmentReport status = engine.status(arn);
+            assertThat(status.state()).containsEntry("contained", true).containsKey("containedAt");
+
+            ContainmentReport released = engine.release(arn, OPTIONS);
+            assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.verified()).isTrue();
+            IamFixtures.Snapshot after = IamFixtures.user(iam, "alice");
+            // Release keeps the session revocation and leaves the deactivated key inactive (by design).
+            assertThat(after.inline()).containsKey(DenyPolicies.REVOKE_NAME);
+            assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).attached()).isEqualTo(before.attached());
+            assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).inline()).isEqualTo(before.inline());
+            assertThat(after.tags()).isEqualTo(before.tags());
+            assertThat(after.keys().values()).containsOnly("Inactive");
+            assertThat(released.steps()).extracting(StepResult::step).contains("reactivate-access-keys");
+
+            ContainmentReport releasedAgain = engine.release(arn, OPTIONS);
+            assertThat(releasedAgain.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(releasedAgain.steps()).extracting(StepResult::status).contains(StepStatus.SKIPPED);
+            assertThat(releasedAgain.steps().get(releasedAgain.steps().size() - 1).detail()).contains("not contained");
+            assertThat(IamFixtures.user(iam, "alice")).isEqualTo(after);
+        }
+    }
+
+    @Test
+    void release_withReactivateKeys_reactivatesOnlyTheKeysContainmentDeactivated(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "bob");
+        IamFixtures.Snapshot before = IamFixtures.user(iam, "bob");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            engine.contain(arn, OPTIONS);
+            ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
+            assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+        }
+        assertThat(IamFixtures.user(iam, "bob").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(before);
+    }
+
+    @Test
+    void contain_inASecondAccount_throughItsMemberRole(MotoServer moto) {
+        IamClient other = IamFixtures.iam(setup, IamFixtures.OTHER_ACCOUNT);
+        String arn = IamFixtures.createUser(other, "/", "carol");
+        assertThat(arn).startsWith("arn:aws:iam::222222222222:user/");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport report = engine.contain(arn, OPTIONS);
+            assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.account()).isEqualTo("222222222222");
+        }
+        assertThat(IamFixtures.user(other, "carol").attached()).contains("arn:aws:iam::aws:policy/AWSDenyAll");
+    }
+
+    @Test
+    void dryRun_changesNothing_andSaysWhatItWouldDo(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "dave");
+        IamFixtures.Snapshot before = IamFixtures.user(iam, "dave");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport report = engine.contain(arn, OPTIONS.withDryRun(true));
+            assertThat(report.dryRun()).isTrue();
+            assertThat(entitySteps(report)).extracting(StepResult::status).containsOnly(StepStatus.SKIPPED);
+            assertThat(entitySteps(report)).allSatisfy(s -> assertThat(s.detail()).startsWith("dry run: would"));
+        }
+        assertThat(IamFixtures.user(iam, "dave")).isEqualTo(before);
+    }
+
+    @Test
+    void contain_unknownUser_failsClearly_andChangesNothing(MotoServer moto) {
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport report = engine.contain("arn:aws:iam::111111111111:user/nobody", OPTIONS);
+            // Only assuming the member role succeeded, which the report counts as an effective step.
+            assertThat(report.outcome()).isNotEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.outcome().exitCode()).isEqualTo(1);
+            assertThat(entitySteps(report)).singleElement().satisfies(s -> {
+                assertThat(s.step()).isEqualTo("find-user");
+                assertThat(s.detail()).contains("does not exist").contains("Nothing was changed");
+            });
+        }
+    }
+
+    @Test
+    void protectedAndOutOfAllowlistUsers_areRefused_withNothingChanged(MotoServer moto) {
+        String breakGlass = IamFixtures.createUser(iam, "/", "BreakGlassAdmin");
+        String outside = IamFixtures.createUser(IamFixtures.iam(setup, "333333333333"), "/", "erin");
+        IamFixtures.Snapshot beforeProtected = IamFixtures.user(iam, "BreakGlassAdmin");
+        IamFixtures.Snapshot beforeOutside = IamFixtures.user(IamFixtures.iam(setup, "333333333333"), "erin");
+        Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:user/BreakGlass*"), List.of(ACCOUNT, "222222222222"),
+                List.of(), TestAws.MEMBER_ROLE);
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto, guardrails)) {
+            ContainmentReport refused = engine.contain(breakGlass, OPTIONS);
+            assertThat(refused.outcome()).isEqualTo(Outcome.REFUSED);
+            assertThat(refused.steps()).singleElement().satisfies(s -> assertThat(s.detail()).contains("protected"));
+            ContainmentReport notAllowed = engine.contain(outside, OPTIONS);
+            assertThat(notAllowed.outcome()).isEqualTo(Outcome.REFUSED);
+            assertThat(notAllowed.steps()).singleElement().satisfies(s -> assertThat(s.detail()).contains("allowed accounts"));
+        }
+        assertThat(IamFixtures.user(iam, "BreakGlassAdmin")).isEqualTo(beforeProtected);
+        assertThat(IamFixtures.user(IamFixtures.iam(setup, "333333333333"), "erin")).isEqualTo(beforeOutside);
+    }
+
+    @Test
+    void twoConcurrentContainments_endInTheSameStateAsOne(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "frank");
+        String single = IamFixtures.createUser(iam, "/", "grace");
+        try (LockdownEngine first = TestAws.memberRoleEngine(moto); LockdownEngine second = TestAws.memberRoleEngine(moto)) {
+            CompletableFuture<ContainmentReport> a = CompletableFuture.supplyAsync(() -> first.contain(arn, OPTIONS));
+            CompletableFuture<ContainmentReport> b = CompletableFuture.supplyAsync(() -> second.contain(arn, OPTIONS));
+            assertThat(a.join().outcome()).as(a.join().summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(b.join().outcome()).as(b.join().summary()).isEqualTo(Outcome.SUCCEEDED);
+            first.contain(single, OPTIONS);
+
+            IamFixtures.Snapshot twice = IamFixtures.user(iam, "frank");
+            IamFixtures.Snapshot once = IamFixtures.user(iam, "grace");
+            assertThat(twice.attached()).isEqualTo(once.attached());
+            assertThat(twice.inline().keySet()).isEqualTo(once.inline().keySet());
+            assertThat(twice.keys().values()).containsOnly("Inactive");
+            assertThat(twice.tags().keySet()).isEqualTo(once.tags().keySet());
+            var recordedTwice = StateTags.decode(twice.tags()).orElseThrow().state();
+            var recordedOnce = StateTags.decode(once.tags()).orElseThrow().state();
+            assertThat(recordedTwice.path(PrincipalDenial.ATTACHED_DENY_ALL)).isEqualTo(recordedOnce.path(PrincipalDenial.ATTACHED_DENY_ALL));
+            assertThat(recordedTwice.path(IamUserLockdown.DEACTIVATED_KEYS)).hasSize(1);
+            // The revocation cut-off is the recorded containment time, whichever run wrote it.
+            assertThat(DenyPolicies.revokedBefore(twice.inline().get(DenyPolicies.REVOKE_NAME)).orElseThrow())
+                    .isEqualTo(StateTags.decode(twice.tags()).orElseThrow().containedAt());
+
+            ContainmentReport released = first.release(arn, OPTIONS);
+            assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(IamFixtures.user(iam, "frank").attached()).doesNotContain("arn:aws:iam::aws:policy/AWSDenyAll");
+        }
+    }
+}
