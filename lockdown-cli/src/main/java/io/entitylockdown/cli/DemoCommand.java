@@ -52,6 +52,7 @@ final class DemoCommand extends Subcommand {
     int windowSeconds;
 
     private final List<String> problems = new ArrayList<>();
+    private final long started = System.nanoTime();
 
     @Override
     int run() {
@@ -266,7 +267,7 @@ final class DemoCommand extends Subcommand {
     private void chapter(int number, String title) {
         PrintWriter out = out();
         out.println();
-        out.println("== " + number + ". " + title);
+        out.printf("== %d. %s   [%.1f s]%n", number, title, (System.nanoTime() - started) / 1e9);
         out.flush();
     }
 

@@ -72,6 +72,10 @@ final class DemoEstate {
     final Map<String, AwsCredentialsProvider> auditors = new LinkedHashMap<>();
     String topicArn;
     String queueUrl;
+    String auditTopicArn;
+    String auditQueueUrl;
+    String phase2QueueUrl;
+    String phase2QueueArn;
     final List<String> seeded = new ArrayList<>();
 
     private DemoEstate(String externalId) {
@@ -190,7 +194,9 @@ final class DemoEstate {
         String web = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("web").description("web tier")).groupId();
         ec2.authorizeSecurityGroupIngress(b -> b.groupId(web).ipPermissions(p -> p.ipProtocol("tcp").fromPort(443)
                 .toPort(443).ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
-        String image = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
+        // a narrow filter: describing every image moto knows takes seconds
+        String image = ec2.describeImages(b -> b.owners("amazon").filters(f -> f.name("name")
+                .values("amzn2-ami-hvm-2.0.*-x86_64-gp2"))).images().get(0).imageId();
         String template = ec2.createLaunchTemplate(b -> b.launchTemplateName("web").launchTemplateData(d -> d
                 .imageId(image).instanceType(InstanceType.T3_MICRO))).launchTemplate().launchTemplateId();
         autoScalingGroup = "web-asg";
@@ -214,11 +220,29 @@ final class DemoEstate {
 
     private void seedTopic(SnsClient sns, SqsClient sqs) {
         topicArn = sns.createTopic(b -> b.name("entity-lockdown")).topicArn();
-        queueUrl = sqs.createQueue(b -> b.queueName("entity-lockdown-inbox")).queueUrl();
-        String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+        queueUrl = subscribedQueue(sns, sqs, topicArn, "entity-lockdown-inbox");
+        auditTopicArn = sns.createTopic(b -> b.name("entity-lockdown-audit")).topicArn();
+        auditQueueUrl = subscribedQueue(sns, sqs, auditTopicArn, "entity-lockdown-audit-inbox");
+        phase2QueueUrl = sqs.createQueue(b -> b.queueName("entity-lockdown-phase2")).queueUrl();
+        phase2QueueArn = queueArn(sqs, phase2QueueUrl);
+        seeded.add("the function's topics entity-lockdown and entity-lockdown-audit, and its phase-2 delay queue, in "
+                + SECURITY_ACCOUNT + " (the demo reads the topics through queues)");
+    }
+
+    private static String subscribedQueue(SnsClient sns, SqsClient sqs, String topic, String name) {
+        String url = sqs.createQueue(b -> b.queueName(name)).queueUrl();
+        String arn = queueArn(sqs, url);
+        sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(arn));
+        return url;
+    }
+
+    private static String queueArn(SqsClient sqs, String url) {
+        return sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
-        sns.subscribe(b -> b.topicArn(topicArn).protocol("sqs").endpoint(queueArn));
-        seeded.add("lockdown topic entity-lockdown in " + SECURITY_ACCOUNT + " (the demo reads it through a queue)");
+    }
+
+    String lockdownIdentityArn() {
+        return "arn:aws:iam::" + SECURITY_ACCOUNT + ":user/" + LOCKDOWN_IDENTITY;
     }
 
     private static AwsCredentialsProvider keyOf(AccessKey key) {

@@ -5,10 +5,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /** Runs the command line in-process with captured output, as the shell would, minus System.exit. */
 final class Cli {
@@ -28,11 +30,17 @@ final class Cli {
 
     /** Pointed at moto with fixed test credentials and quick timeouts; {@code extra} adds variables. */
     static Cli against(MotoServer moto, Map<String, String> extra) {
+        return against(moto, extra, null);
+    }
+
+    /** As above, with {@code recorder} seeing every AWS call the command makes. */
+    static Cli against(MotoServer moto, Map<String, String> extra, ExecutionInterceptor recorder) {
         Map<String, String> env = new HashMap<>(moto.awsEnvironment());
         env.putAll(extra);
         return new Cli(new CliEnvironment(env, settings -> settings
                 .withCredentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), 2)));
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), 2)
+                .withInterceptors(recorder == null ? List.of() : List.of(recorder))));
     }
 
     static Cli against(MotoServer moto) {
