@@ -1,6 +1,7 @@
 package io.entitylockdown.core.iam;
 
 import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.EntityMismatchException;
 import io.entitylockdown.core.EntityType;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -61,12 +62,16 @@ public final class IamPrincipal implements TaggedEntity {
         return "iam:" + verb + (user ? "User" : "Role") + suffix;
     }
 
-    /** Throws {@link NoSuchEntityException} when the principal does not exist. */
+    /**
+     * Throws {@link NoSuchEntityException} when the principal does not exist, and
+     * {@link EntityMismatchException} when it exists under another ARN (IAM finds users and roles by
+     * name alone, whatever path the ARN gives; the guardrails judged the ARN as given).
+     */
     public void requireExists() {
-        if (user) {
-            iam.getUser(b -> b.userName(name));
-        } else {
-            iam.getRole(b -> b.roleName(name));
+        String actual = user ? iam.getUser(b -> b.userName(name)).user().arn()
+                : iam.getRole(b -> b.roleName(name)).role().arn();
+        if (!arn.equals(actual)) {
+            throw new EntityMismatchException(arn, actual);
         }
     }
 

@@ -92,6 +92,9 @@ public final class AwsErrors {
         if (error instanceof SdkClientException) {
             return "could not reach AWS for " + what + ": " + error.getMessage();
         }
+        if (error instanceof io.entitylockdown.core.LockdownException) {
+            return error.getMessage();
+        }
         return error.getClass().getSimpleName() + ": " + error.getMessage();
     }
 
