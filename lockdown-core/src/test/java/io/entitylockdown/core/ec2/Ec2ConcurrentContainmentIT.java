@@ -128,6 +128,12 @@ class Ec2ConcurrentContainmentIT {
                         .allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
 
                 assertOneContainment(lab, first, instance, role, original, List.of(firstRun, lateReport));
+                // The late run found the first run's marker when it recorded, so it joined that run's
+                // snapshot set instead of starting its own.
+                assertThat(lateReport.steps()).filteredOn(s -> s.step().startsWith("snapshot vol-")).isNotEmpty()
+                        .allSatisfy(s -> assertThat(s.status()).as(s.detail()).isEqualTo(StepStatus.ALREADY));
+                long volumes = instance.blockDeviceMappings().stream().filter(m -> m.ebs() != null).count();
+                assertThat(new EvidencePreservation(lab.ec2).snapshots(id)).hasSize((int) volumes);
             } finally {
                 pool.shutdownNow();
             }
