@@ -93,7 +93,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
         String id = subject.id();
         Parts parts = Parts.of(ctx, subject.instance().vpcId());
-        Instant containedAt = subject.recorded().map(StateTags.Recorded::containedAt).orElse(ctx.now());
+        Instant firstSeen = subject.recorded().map(StateTags.Recorded::containedAt).orElse(ctx.now());
         InstanceRecord record = subject.recorded().map(r -> InstanceRecord.of(r.state())).orElseGet(InstanceRecord::empty);
 
         // Record before changing anything, so that release can undo whatever the steps below manage to do.
@@ -109,7 +109,9 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
             report.note("Could not read the protection settings before changing them ("
                     + AwsErrors.describe(e, "ec2:DescribeInstanceAttribute") + "); release will leave them on.");
         }
-        saveRecord(ctx, parts, subject, containedAt, record, "record-prior-state");
+        // A containment that started at the same time may have recorded first: join it rather than
+        // snapshot again under a containment time the instance's marker does not carry.
+        Instant containedAt = saveRecord(ctx, parts, subject, firstSeen, record, "record-prior-state");
 
         // Out of the Auto Scaling group first: once the network is cut, failing health checks would
         // make the group terminate the instance, and termination protection does not stop it.
@@ -287,8 +289,13 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
     }
 
-    private void saveRecord(EntityContext ctx, Parts parts, Subject subject, Instant containedAt,
+    /**
+     * @return the containment time the instance's marker now carries: that of a containment that
+     *     recorded meanwhile when there was one, so that this run's snapshots join its set
+     */
+    private Instant saveRecord(EntityContext ctx, Parts parts, Subject subject, Instant containedAt,
             InstanceRecord record, String step) {
+        Instant[] adopted = {containedAt};
         ctx.report().step(step, "ec2:CreateTags", () -> {
             if (ctx.dryRun()) {
                 return subject.recorded().isPresent()
@@ -302,12 +309,14 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
                 record.absorb(now.recorded().get().state());
                 at = now.recorded().get().containedAt();
             }
+            adopted[0] = at;
             boolean written = parts.marker().write(subject.id(), now.tags(), at, record);
             return written
-                    ? StepOutcome.done("marker " + StateTags.CONTAINED_AT + "=" + containedAt + " and the prior state "
+                    ? StepOutcome.done("marker " + StateTags.CONTAINED_AT + "=" + at + " and the prior state "
                             + "recorded in the instance's tags")
                     : StepOutcome.already("the instance's tags already hold the marker and this state");
         });
+        return adopted[0];
     }
 
     // ---------------------------------------------------------------- isolate (phase 2)
