@@ -39,18 +39,26 @@ public final class TestAws {
     private TestAws() {
     }
 
-    /** Settings for the engine's own clients: moto endpoint, recorded calls, few quick retries. */
+    /**
+     * Patient on purpose: on a loaded build machine moto's first call into an account (it loads every AWS
+     * managed policy) has taken over 10 s, and a timed-out create that moto did apply came back from
+     * the SDK's retry as EntityAlreadyExists. Fault tests set short timeouts where they need them.
+     */
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(180);
+
+    /** Settings for the engine's own clients: moto endpoint, recorded calls, few retries. */
     public static AwsSettings engineSettings(MotoServer moto) {
         return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(ENGINE_CALLS), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+                List.of(ENGINE_CALLS), ATTEMPT_TIMEOUT, CALL_TIMEOUT, 3);
     }
 
     /** Settings for test set-up and read-back clients: not recorded (they are not the engine's calls). */
     public static AwsSettings setupSettings(MotoServer moto) {
         return new AwsSettings(moto.endpoint(), Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(), Duration.ofSeconds(10), Duration.ofSeconds(30), 3);
+                List.of(), ATTEMPT_TIMEOUT, CALL_TIMEOUT, 3);
     }
 
     /** An engine that assumes the member role (as the deployed function does). */

@@ -87,7 +87,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
     public void contain(EntityContext ctx) {
         ReportBuilder report = ctx.report();
         boolean dry = ctx.dryRun();
-        Subject subject = find(ctx);
+        Subject subject = find(ctx, true);
         if (subject == null) {
             return;
         }
@@ -295,7 +295,14 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
                         ? StepOutcome.already("the instance carries the containment marker of " + containedAt)
                         : StepOutcome.wouldDo("tag the instance with the containment marker and its prior state");
             }
-            boolean written = parts.marker().write(subject.id(), subject.tags(), containedAt, record);
+            // Another containment of this instance may have written its record since we read ours.
+            Subject now = refreshTags(ctx, subject);
+            Instant at = containedAt;
+            if (now.recorded().isPresent()) {
+                record.absorb(now.recorded().get().state());
+                at = now.recorded().get().containedAt();
+            }
+            boolean written = parts.marker().write(subject.id(), now.tags(), at, record);
             return written
                     ? StepOutcome.done("marker " + StateTags.CONTAINED_AT + "=" + containedAt + " and the prior state "
                             + "recorded in the instance's tags")
@@ -526,6 +533,14 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
 
     /** Describes the instance and its interfaces; null (with a failed step) when it cannot be acted on. */
     private Subject find(EntityContext ctx) {
+        return find(ctx, false);
+    }
+
+    /**
+     * @param overrideUnreadableState containment must not be blocked by state tags that anyone able to
+     *     tag the instance could have garbled: it records afresh instead
+     */
+    private Subject find(EntityContext ctx, boolean overrideUnreadableState) {
         Subject[] found = new Subject[1];
         String id = ctx.entity().name();
         String where = "account " + ctx.entity().accountId() + ", region " + ctx.entity().region();
@@ -554,7 +569,18 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
             }
             List<NetworkInterface> interfaces = new SecurityGroupSwap(ctx.session().ec2()).interfaces(id);
             Map<String, String> tags = InstanceMarker.tags(instance);
-            found[0] = new Subject(instance, interfaces, tags, InstanceMarker.read(instance));
+            Optional<StateTags.Recorded> recorded;
+            try {
+                recorded = InstanceMarker.read(instance);
+            } catch (LockdownException e) {
+                if (!overrideUnreadableState) {
+                    throw e;
+                }
+                ctx.report().note("The lockdown tags on " + id + " were unreadable (" + e.getMessage() + "); "
+                        + "they are replaced by a fresh record of the instance as it is now.");
+                recorded = Optional.empty();
+            }
+            found[0] = new Subject(instance, interfaces, tags, recorded);
             return StepOutcome.done(id + " (" + instance.state().nameAsString() + ") in " + instance.vpcId() + " with "
                     + interfaces.size() + " network interface(s)"
                     + found[0].recorded().map(r -> ", contained since " + r.containedAt()).orElse(""));
@@ -602,6 +628,11 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
                 boolean ok = groups.equals(List.of(phaseGroup)) || !isolation.isEmpty() && groups.equals(List.of(isolation));
                 report.check("interface " + eni.networkInterfaceId() + " contained", ok, "groups are " + groups);
                 String tracking = ConnectionTracking.describe(eni);
+                boolean refused = report.steps().stream().anyMatch(step -> step.status() == StepStatus.SKIPPED
+                        && step.step().equals("connection-tracking " + eni.networkInterfaceId()));
+                if (refused) {
+                    continue;
+                }
                 if (tracking.isEmpty()) {
                     report.note("EC2 did not report the idle timeouts of " + eni.networkInterfaceId()
                             + " after setting them; they could not be verified.");

@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * records can never unite two different lists.
  */
 final class InstanceRecord {
-    private final ObjectNode state;
+    private ObjectNode state;
 
     private InstanceRecord(ObjectNode state) {
         this.state = state;
@@ -35,6 +35,14 @@ final class InstanceRecord {
 
     static InstanceRecord of(ObjectNode state) {
         return new InstanceRecord(state.deepCopy());
+    }
+
+    /**
+     * Takes in what another containment of the same instance recorded meanwhile: theirs wins where
+     * both recorded a value (they may have seen the instance before any change), lists are united.
+     */
+    void absorb(ObjectNode recordedMeanwhile) {
+        state = io.entitylockdown.core.strategy.StateTags.merge(recordedMeanwhile, state);
     }
 
     ObjectNode json() {

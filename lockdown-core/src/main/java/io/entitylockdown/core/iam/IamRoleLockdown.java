@@ -3,7 +3,6 @@ package io.entitylockdown.core.iam;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.EntityType;
 import io.entitylockdown.core.report.ReportBuilder;
-import io.entitylockdown.core.report.StepOutcome;
 import io.entitylockdown.core.strategy.ContainmentStrategy;
 import io.entitylockdown.core.strategy.EntityContext;
 import io.entitylockdown.core.strategy.StateTags;
@@ -63,8 +62,7 @@ public final class IamRoleLockdown implements ContainmentStrategy {
             Optional<StateTags.Recorded> recorded = StateTags.decode(role.tags());
             ObjectNode observed = new RoleDenial(role, ctx.entity().partition()).observed();
             recorded.ifPresent(r -> report.state("containedFor", RoleDenial.reasons(r.state())));
-            StepOutcome outcome = IamUserLockdown.describeStatus(report, role, recorded, observed);
-            return outcome;
+            return IamUserLockdown.describeStatus(report, recorded, observed);
         });
     }
 }

@@ -12,6 +12,7 @@ import io.entitylockdown.core.strategy.StateTags;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -89,6 +90,7 @@ public final class IamUserLockdown implements ContainmentStrategy {
         }
         if (recorded.isEmpty()) {
             report.record("release", "", StepOutcome.skipped(notContained(user)), 0);
+            report.note("Nothing to release: " + notContained(user) + ".");
             return;
         }
         ObjectNode state = recorded.get().state();
@@ -131,12 +133,12 @@ public final class IamUserLockdown implements ContainmentStrategy {
             ObjectNode observed = new PrincipalDenial(user, ctx.entity().partition()).observed();
             ArrayNode active = observed.putArray("activeAccessKeys");
             activeKeys(iam, user.name()).forEach(active::add);
-            return describeStatus(report, user, recorded, observed);
+            return describeStatus(report, recorded, observed);
         });
     }
 
     /** Records status into the report; shared with roles. */
-    static StepOutcome describeStatus(ReportBuilder report, TaggedEntity entity, Optional<StateTags.Recorded> recorded,
+    static StepOutcome describeStatus(ReportBuilder report, Optional<StateTags.Recorded> recorded,
             ObjectNode observed) {
         report.state("contained", recorded.isPresent());
         recorded.ifPresent(r -> {
@@ -216,7 +218,7 @@ public final class IamUserLockdown implements ContainmentStrategy {
 
     /** Checks that every key (or those listed) has the wanted status. */
     private static void checkKeys(ReportBuilder report, IamClient iam, String userName, List<String> only, StatusType wanted) {
-        String what = (only == null ? "every access key " : "access key(s) " + only + " ") + wanted.toString().toLowerCase();
+        String what = (only == null ? "every access key " : "access key(s) " + only + " ") + wanted.toString().toLowerCase(Locale.ROOT);
         try {
             List<String> wrong = new ArrayList<>();
             int seen = 0;

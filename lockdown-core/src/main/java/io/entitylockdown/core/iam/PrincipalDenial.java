@@ -59,10 +59,9 @@ public final class PrincipalDenial {
                 }
             }
             principal.putInline(DenyPolicies.DENY_ALL_NAME, DenyPolicies.denyAll());
-            recordInlineFallback();
             return StepOutcome.done("the managed-policy quota of " + principal.describe() + " is full (LimitExceeded on "
                     + principal.call("Attach", "Policy") + "); put the equivalent inline deny " + DenyPolicies.DENY_ALL_NAME
-                    + " instead");
+                    + " instead" + recordInlineFallback());
         });
     }
 
@@ -181,15 +180,24 @@ public final class PrincipalDenial {
         return principal.inlinePolicy(DenyPolicies.REVOKE_NAME).flatMap(DenyPolicies::revokedBefore);
     }
 
-    /** The record said "we attach AWSDenyAll"; it is now "we put the inline deny" instead. */
-    private void recordInlineFallback() {
-        Optional<StateTags.Recorded> recorded = StateTags.decode(principal.tags());
-        if (recorded.isEmpty()) {
-            return;
+    /**
+     * The record said "we attach AWSDenyAll"; it becomes "we put the inline deny". The deny is in force
+     * either way, so a failure here is reported in the step's detail rather than failing the step.
+     */
+    private String recordInlineFallback() {
+        try {
+            Optional<StateTags.Recorded> recorded = StateTags.decode(principal.tags());
+            if (recorded.isEmpty()) {
+                return "";
+            }
+            ObjectNode state = recorded.get().state();
+            state.put(ATTACHED_DENY_ALL, false);
+            state.put(PUT_INLINE_DENY_ALL, true);
+            ContainmentRecord.rewrite(principal, recorded.get().containedAt(), state);
+            return "";
+        } catch (RuntimeException e) {
+            return " (the record could not be updated: " + AwsErrors.describe(e, principal.tagCall())
+                    + "; release removes the inline deny anyway, by its name)";
         }
-        ObjectNode state = recorded.get().state();
-        state.put(ATTACHED_DENY_ALL, false);
-        state.put(PUT_INLINE_DENY_ALL, true);
-        ContainmentRecord.rewrite(principal, recorded.get().containedAt(), state);
     }
 }

@@ -78,8 +78,10 @@ public final class RoleDenial {
             return;
         }
         if (recorded.isEmpty()) {
-            report.record(prefix + "release", "", StepOutcome.skipped(role.describe()
-                    + " carries no lockdown marker: it is not contained; nothing was changed"), 0);
+            String notContained = role.describe() + " carries no " + StateTags.CONTAINED_AT
+                    + " tag: it is not contained by Entity Lockdown; nothing was changed";
+            report.record(prefix + "release", "", StepOutcome.skipped(notContained), 0);
+            report.note("Nothing to release: " + notContained + ".");
             return;
         }
         ObjectNode state = recorded.get().state();

@@ -3,6 +3,7 @@ package io.entitylockdown.core.lambda;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.iam.TaggedEntity;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +95,6 @@ public final class LambdaFunction implements TaggedEntity {
     /** arn:aws:lambda:r:a:function:name[:qualifier] without the qualifier. */
     static String unqualified(String functionArn) {
         String[] parts = functionArn.split(":");
-        return parts.length > 7 ? String.join(":", java.util.Arrays.copyOf(parts, 7)) : functionArn;
+        return parts.length > 7 ? String.join(":", Arrays.copyOf(parts, 7)) : functionArn;
     }
 }

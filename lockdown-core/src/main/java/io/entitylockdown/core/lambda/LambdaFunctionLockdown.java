@@ -20,6 +20,7 @@ import io.entitylockdown.core.strategy.EntityContext;
 import io.entitylockdown.core.strategy.StateTags;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -135,8 +136,10 @@ public final class LambdaFunctionLockdown implements ContainmentStrategy {
             return;
         }
         if (recorded.isEmpty()) {
-            report.record("release", "", StepOutcome.skipped("function " + function.name() + " carries no "
-                    + StateTags.CONTAINED_AT + " tag: it is not contained by Entity Lockdown; nothing was changed"), 0);
+            String notContained = "function " + function.name() + " carries no " + StateTags.CONTAINED_AT
+                    + " tag: it is not contained by Entity Lockdown; nothing was changed";
+            report.record("release", "", StepOutcome.skipped(notContained), 0);
+            report.note("Nothing to release: " + notContained + ".");
             return;
         }
         ObjectNode state = recorded.get().state();
@@ -222,7 +225,7 @@ public final class LambdaFunctionLockdown implements ContainmentStrategy {
         String what = "reserved concurrency of " + function.name() + (wanted == null ? " removed" : " is " + wanted);
         try {
             Integer now = function.reservedConcurrency();
-            report.check(what, java.util.Objects.equals(now, wanted), now == null ? "none reserved" : "reserved " + now);
+            report.check(what, Objects.equals(now, wanted), now == null ? "none reserved" : "reserved " + now);
         } catch (RuntimeException e) {
             report.check(what, false, "could not read back: " + AwsErrors.describe(e, "lambda:GetFunctionConcurrency"));
         }

@@ -3,14 +3,12 @@ package io.entitylockdown.core.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.TestAws;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 @ExtendWith(MotoExtension.class)
 class AccountSessionsIT {
@@ -18,9 +16,7 @@ class AccountSessionsIT {
     @Test
     void memberRole_reachesTheEntitysAccount_andRecordsCalls(MotoServer moto) {
         CallRecorder recorder = new CallRecorder();
-        AwsSettings settings = new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(recorder), null, null, 3);
+        AwsSettings settings = TestAws.setupSettings(moto).withInterceptors(List.of(recorder));
         try (AccountSessions sessions = new AccountSessions(settings, Access.memberRole("EntityLockdownMemberRole", "ext-id-1"))) {
             EntityArn user = EntityArn.parse("arn:aws:iam::111111111111:user/alice");
             AccountSession session = sessions.forEntity(user);

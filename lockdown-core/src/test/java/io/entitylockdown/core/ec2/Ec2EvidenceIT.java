@@ -38,7 +38,7 @@ class Ec2EvidenceIT {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             AutoScalingClient autoScaling = lab.session.autoScaling();
             ElasticLoadBalancingV2Client elb = lab.session.elasticLoadBalancing();
-            String image = lab.ec2.describeImages(b -> { }).images().get(0).imageId();
+            String image = lab.imageId;
             lab.ec2.createLaunchTemplate(b -> b.launchTemplateName("web-template")
                     .launchTemplateData(d -> d.imageId(image).instanceType("t3.micro")));
             autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName("web").minSize(1).maxSize(4).desiredCapacity(2)

@@ -154,6 +154,29 @@ class Ec2InstanceLockdownIT {
     }
 
     @Test
+    void contain_withGarbledLockdownTags_isNotBlocked_andRecordsAfresh(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance(1, null);
+            List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
+            lab.ec2.createTags(b -> b.resources(instance.instanceId()).tags(
+                    t -> t.key(StateTags.CONTAINED_AT).value("not a time"), t -> t.key(StateTags.STATE + "0").value("%%%")));
+
+            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW.withSnapshot(false));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("unreadable", "fresh record"));
+            String isolation = single(lab.groupsNamed(ISOLATION)).groupId();
+            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
+
+            ContainmentReport release = engine.release(lab.arn(instance), WINDOW_60);
+
+            assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(original);
+        }
+    }
+
+    @Test
     void contain_dryRun_readsOnly_andSaysWhatItWouldDo(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("dry"));

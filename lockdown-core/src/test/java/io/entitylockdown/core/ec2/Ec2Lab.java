@@ -45,7 +45,7 @@ final class Ec2Lab implements AutoCloseable {
     final String subnetId;
     final String appGroupId;
     final String adminGroupId;
-    private final String imageId;
+    final String imageId;
 
     Ec2Lab(MotoServer moto, String account, String region) {
         this.account = account;
@@ -54,8 +54,10 @@ final class Ec2Lab implements AutoCloseable {
         this.session = sessions.session("aws", account, region, "lockdown-test-setup");
         this.ec2 = session.ec2();
         this.iam = session.iam();
-        // moto only knows its own catalogue of AMIs; take one from it rather than guess an id.
-        this.imageId = ec2.describeImages(b -> { }).images().get(0).imageId();
+        // moto only knows its own catalogue of AMIs; take one from it rather than guess an id. The
+        // filter matters: listing all ~1,200 images takes seconds.
+        this.imageId = ec2.describeImages(b -> b.filters(f -> f.name("name").values("amzn2-ami-hvm-*"))).images()
+                .stream().findFirst().orElseGet(() -> ec2.describeImages(b -> { }).images().get(0)).imageId();
         this.vpcId = ec2.createVpc(b -> b.cidrBlock("10.20.0.0/16").amazonProvidedIpv6CidrBlock(true)).vpc().vpcId();
         this.subnetId = ec2.createSubnet(b -> b.vpcId(vpcId).cidrBlock("10.20.1.0/24")
                 .availabilityZone(region + "a")).subnet().subnetId();

@@ -13,7 +13,6 @@ import io.entitylockdown.testkit.MotoServer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -112,9 +111,5 @@ public final class IamFixtures {
                 .tags(Tag.builder().key("owner").value("platform").build())).role().arn();
         iam.attachRolePolicy(b -> b.roleName(name).policyArn("arn:aws:iam::aws:policy/ReadOnlyAccess"));
         return arn;
-    }
-
-    public static Map<String, String> tagsOf(Snapshot snapshot) {
-        return snapshot.tags();
     }
 }

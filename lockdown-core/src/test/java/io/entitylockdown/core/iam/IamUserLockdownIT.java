@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
@@ -114,16 +115,29 @@ class IamUserLockdownIT {
     }
 
     @Test
-    void dryRun_changesNothing_andSaysWhatItWouldDo(MotoServer moto) {
+    void dryRun_makesOnlyReadCalls_changesNothing_andSaysWhatItWouldDo(MotoServer moto) {
         String arn = IamFixtures.createUser(iam, "/", "dave");
         IamFixtures.Snapshot before = IamFixtures.user(iam, "dave");
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        CallRecorder calls = new CallRecorder();
+        try (LockdownEngine engine = IamFixtures.engineWith(moto, calls)) {
             ContainmentReport report = engine.contain(arn, OPTIONS.withDryRun(true));
             assertThat(report.dryRun()).isTrue();
             assertThat(entitySteps(report)).extracting(StepResult::status).containsOnly(StepStatus.SKIPPED);
             assertThat(entitySteps(report)).allSatisfy(s -> assertThat(s.detail()).startsWith("dry run: would"));
+            assertThat(IamFixtures.user(iam, "dave")).isEqualTo(before);
+            assertThat(calls.actions()).allMatch(a -> a.matches("iam:(Get|List)\\w+|sts:AssumeRole"), "read-only")
+                    .contains("iam:ListAccessKeys", "iam:ListAttachedUserPolicies");
+
+            engine.contain(arn, OPTIONS);
+            IamFixtures.Snapshot contained = IamFixtures.user(iam, "dave");
+            calls.clear();
+            ContainmentReport release = engine.release(arn, OPTIONS.withDryRun(true));
+            assertThat(entitySteps(release)).extracting(StepResult::status).doesNotContain(StepStatus.DONE, StepStatus.FAILED);
+            assertThat(IamFixtures.user(iam, "dave")).isEqualTo(contained);
+            assertThat(calls.actions()).allMatch(a -> a.matches("iam:(Get|List)\\w+|sts:AssumeRole"), "read-only");
+            engine.release(arn, OPTIONS.withReactivateKeys(true));
         }
-        assertThat(IamFixtures.user(iam, "dave")).isEqualTo(before);
+        assertThat(IamFixtures.user(iam, "dave").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(before);
     }
 
     @Test

@@ -5,12 +5,13 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.AttachRolePolicyRequest;
 import software.amazon.awssdk.services.iam.model.AttachUserPolicyRequest;
 import software.amazon.awssdk.services.iam.model.IamException;
 
 /**
- * IAM's quota of managed policies per user, which moto does not enforce: an AttachUserPolicy on a user
- * that already has {@code quota} attached fails, before reaching moto, with the error IAM returns
+ * IAM's quota of managed policies per user and per role, which moto does not enforce: an AttachUserPolicy
+ * (AttachRolePolicy) on a user (role) that already has {@code quota} attached fails, before reaching moto, with the error IAM returns
  * (HTTP 409, code LimitExceeded, "Cannot exceed quota for PoliciesPerUser: 10").
  */
 final class ManagedPolicyQuota implements ExecutionInterceptor {
@@ -24,14 +25,21 @@ final class ManagedPolicyQuota implements ExecutionInterceptor {
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        if (context.request() instanceof AttachUserPolicyRequest attach) {
-            int attached = readBack.listAttachedUserPolicies(b -> b.userName(attach.userName())).attachedPolicies().size();
-            if (attached >= quota) {
-                throw IamException.builder().statusCode(409)
-                        .awsErrorDetails(AwsErrorDetails.builder().errorCode("LimitExceeded").serviceName("Iam")
-                                .errorMessage("Cannot exceed quota for PoliciesPerUser: " + quota).build())
-                        .message("Cannot exceed quota for PoliciesPerUser: " + quota).build();
-            }
+        if (context.request() instanceof AttachUserPolicyRequest attach
+                && readBack.listAttachedUserPolicies(b -> b.userName(attach.userName())).attachedPolicies().size() >= quota) {
+            throw limitExceeded("PoliciesPerUser");
         }
+        if (context.request() instanceof AttachRolePolicyRequest attach
+                && readBack.listAttachedRolePolicies(b -> b.roleName(attach.roleName())).attachedPolicies().size() >= quota) {
+            throw limitExceeded("PoliciesPerRole");
+        }
+    }
+
+    private IamException limitExceeded(String what) {
+        String message = "Cannot exceed quota for " + what + ": " + quota;
+        return (IamException) IamException.builder().statusCode(409)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("LimitExceeded").serviceName("Iam")
+                        .errorMessage(message).build())
+                .message(message).build();
     }
 }

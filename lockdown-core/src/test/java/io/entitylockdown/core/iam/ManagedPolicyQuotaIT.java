@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.lambda.LambdaFixtures;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
@@ -65,6 +66,34 @@ class ManagedPolicyQuotaIT {
             assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).attached()).isEqualTo(before.attached());
             assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).inline()).isEqualTo(before.inline());
             assertThat(after.tags()).isEqualTo(before.tags());
+        }
+    }
+
+    @Test
+    void containFunction_whenItsRolesQuotaIsFull_deniesTheRoleInline_andReleaseRemovesIt(MotoServer moto) {
+        try (AccountSessions setup = TestAws.setupSessions(moto)) {
+            IamClient iam = IamFixtures.iam(setup, ACCOUNT);
+            String role = IamFixtures.createRole(iam, "/", "busy-role");
+            for (int i = 1; i < 10; i++) {
+                String name = "role-policy-" + i;
+                String policy = iam.createPolicy(b -> b.policyName(name).policyDocument(
+                        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\","
+                                + "\"Resource\":\"*\"}]}")).policy().arn();
+                iam.attachRolePolicy(b -> b.roleName("busy-role").policyArn(policy));
+            }
+            IamFixtures.Snapshot before = IamFixtures.role(iam, "busy-role");
+            assertThat(before.attached()).hasSize(10);
+            String function = LambdaFixtures.createFunction(LambdaFixtures.lambda(setup, ACCOUNT, "us-east-1"), "busy", role,
+                    null);
+
+            try (LockdownEngine engine = IamFixtures.engineWith(moto, new ManagedPolicyQuota(iam, 10))) {
+                ContainmentReport contained = engine.contain(function, OPTIONS);
+                assertThat(contained.outcome()).as(contained.summary()).isEqualTo(Outcome.SUCCEEDED);
+                assertThat(contained.verified()).isTrue();
+                assertThat(IamFixtures.role(iam, "busy-role").inline()).containsKey(DenyPolicies.DENY_ALL_NAME);
+                assertThat(engine.release(function, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            }
+            assertThat(IamFixtures.role(iam, "busy-role").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(before);
         }
     }
 }

@@ -14,16 +14,16 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /** Set-up and read-back of Lambda functions in moto (created from a zip; never invoked). */
-final class LambdaFixtures {
+public final class LambdaFixtures {
     private LambdaFixtures() {
     }
 
-    static LambdaClient lambda(AccountSessions setup, String account, String region) {
+    public static LambdaClient lambda(AccountSessions setup, String account, String region) {
         return setup.session("aws", account, region, "setup-" + account).lambda();
     }
 
     /** Creates a function running as the role, optionally with reserved concurrency; returns its ARN. */
-    static String createFunction(LambdaClient lambda, String name, String roleArn, Integer reserved) {
+    public static String createFunction(LambdaClient lambda, String name, String roleArn, Integer reserved) {
         String arn = lambda.createFunction(b -> b.functionName(name).runtime(Runtime.PYTHON3_12).role(roleArn)
                 .handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip())))
                 .tags(Map.of("app", name))).functionArn();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.iam.DenyPolicies;
 import io.entitylockdown.core.iam.IamFixtures;
@@ -210,15 +211,18 @@ class LambdaFunctionLockdownIT {
     }
 
     @Test
-    void dryRun_changesNothing(MotoServer moto) {
+    void dryRun_makesOnlyReadCalls_andChangesNothing(MotoServer moto) {
         String role = IamFixtures.createRole(iam, "/", "dry-role");
         String arn = LambdaFixtures.createFunction(lambda, "dry", role, 4);
         LambdaFixtures.Snapshot before = LambdaFixtures.snapshot(lambda, "dry");
         IamFixtures.Snapshot roleBefore = IamFixtures.role(iam, "dry-role");
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        CallRecorder calls = new CallRecorder();
+        try (LockdownEngine engine = IamFixtures.engineWith(moto, calls)) {
             ContainmentReport report = engine.contain(arn, OPTIONS.withDryRun(true));
             assertThat(entitySteps(report)).extracting(StepResult::status).containsOnly(StepStatus.SKIPPED);
         }
+        assertThat(calls.actions()).allMatch(a -> a.matches("(iam|lambda):(Get|List)\\w+|sts:AssumeRole"), "read-only")
+                .contains("lambda:GetFunctionConcurrency", "iam:ListAttachedRolePolicies");
         assertThat(LambdaFixtures.snapshot(lambda, "dry")).isEqualTo(before);
         assertThat(IamFixtures.role(iam, "dry-role")).isEqualTo(roleBefore);
     }

@@ -1,0 +1,284 @@
+package io.entitylockdown.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.entitylockdown.core.Json;
+import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.report.AwsErrors;
+import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.MotoUnavailableException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The whole story against a local moto server: a stolen key works, the lockdown message is
+ * published and handled, the key is denied, every entity's state before and after, the release.
+ */
+@Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Show Entity Lockdown working end to end on this machine, with no AWS account: starts a "
+                + "local AWS emulator (moto server), seeds two accounts and two regions (an IAM user with an access "
+                + "key, an IAM role, a Lambda function, an EC2 instance with two network interfaces in an Auto Scaling "
+                + "group, the member roles), then contains and releases them. Takes well under a minute; stops the "
+                + "emulator and leaves nothing running.",
+            "",
+            "Needs moto server: python3 -m pip install 'moto[server]==5.2.1'"},
+        footer = {"", "Examples:",
+            "  lockdown demo",
+            "  lockdown demo --window 5     (a longer EC2 window between phase 1 and 2)",
+            "  ./lockdown demo              (from a fresh clone: builds the tool first)"})
+final class DemoCommand extends Subcommand {
+    private static final int MAX_WINDOW = 30;
+
+    @Option(names = "--window", paramLabel = "SECONDS", defaultValue = "3",
+            description = "EC2 window between phase 1 and phase 2 (0-" + MAX_WINDOW + ", default ${DEFAULT-VALUE}).")
+    int windowSeconds;
+
+    private final List<String> problems = new ArrayList<>();
+    private final long started = System.nanoTime();
+
+    @Override
+    int run() {
+        if (windowSeconds < 0 || windowSeconds > MAX_WINDOW) {
+            throw CliException.badInput("--window must be between 0 and " + MAX_WINDOW + " for the demo; got "
+                    + windowSeconds);
+        }
+        MotoServer moto;
+        try {
+            say("Starting moto server (a local AWS emulator) ...");
+            moto = MotoServer.start(MotoServer.Options.standard());
+        } catch (MotoUnavailableException e) {
+            err().println("lockdown demo: " + EntityCommand.withoutFullStop(e.getMessage()) + ".");
+            err().println("The demo needs moto server on this machine. Install it with:");
+            err().println("    python3 -m pip install 'moto[server]==5.2.1'");
+            err().println("then run 'lockdown demo' again.");
+            return ExitCodes.BAD_INPUT;
+        }
+        Thread stopOnExit = new Thread(moto::close, "demo-moto-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        try {
+            say("moto server pid " + moto.pid() + " on " + moto.endpoint());
+            return story(moto);
+        } finally {
+            moto.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run; moto is stopped either way
+            }
+            say("moto server stopped (pid " + moto.pid() + (moto.isAlive() ? " STILL RUNNING" : " gone") + ").");
+        }
+    }
+
+    private int story(MotoServer moto) {
+        URI endpoint = moto.endpoint();
+        chapter(1, "An estate in two accounts and two regions");
+        DemoEstate estate = DemoEstate.seed(endpoint);
+        estate.seeded.forEach(line -> say("  seeded " + line));
+
+        chapter(2, "The attacker uses mallory's stolen access key");
+        String before = useStolenKey(endpoint, estate.stolenKey);
+        say("  " + before);
+        expect(before.startsWith("it works"), "the stolen key did not work before containment");
+
+        try (DemoObserver observer = new DemoObserver(endpoint, estate)) {
+            chapter(3, "Before: what each entity looks like");
+            observer.describe().forEach(line -> say("  " + line));
+
+            chapter(4, "A responder publishes the lockdown message (the original format: attributes Arn, ExternalId)");
+            say("  $ lockdown publish --topic-arn " + estate.topicArn + " ARN...   (ExternalId from LOCKDOWN_EXTERNAL_ID)");
+            int published = inner(environment(endpoint, estate, estate.auditors.get(DemoEstate.SECURITY_ACCOUNT)),
+                    concat(List.of("publish", "--topic-arn", estate.topicArn), estate.entities()));
+            expect(published == ExitCodes.OK, "publish exited " + published);
+
+            chapter(5, "The lockdown receives the messages and contains each entity");
+            List<String> arns = receive(endpoint, estate);
+            expect(arns.containsAll(estate.entities()), "not every published message arrived: " + arns);
+            say("  " + arns.size() + " message(s) on the topic; the Arn attribute of each is handed to the engine,");
+            say("  which assumes " + DemoEstate.MEMBER_ROLE + " (with the ExternalId) in the entity's account:");
+            say("  $ lockdown contain --window " + windowSeconds + " ARN...");
+            int contained = inner(environment(endpoint, estate, estate.lockdownIdentity),
+                    concat(List.of("contain", "--window", Integer.toString(windowSeconds)), arns));
+            expect(contained == ExitCodes.OK, "contain exited " + contained);
+
+            chapter(6, "The attacker tries the stolen key again");
+            String after = useStolenKey(endpoint, estate.stolenKey);
+            say("  " + after);
+            expect(after.startsWith("denied"), "the stolen key still works after containment");
+
+            chapter(7, "After: what each entity looks like now");
+            observer.describe().forEach(line -> say("  " + line));
+
+            chapter(8, "What the lockdown recorded");
+            say("  $ lockdown status ARN...");
+            int status = inner(environment(endpoint, estate, estate.lockdownIdentity),
+                    concat(List.of("status"), estate.entities()));
+            expect(status == ExitCodes.OK, "status exited " + status);
+
+            chapter(9, "The incident is over: release");
+            say("  $ lockdown release ARN...   (mallory's key stays inactive: rotate it, do not revive it)");
+            int released = inner(environment(endpoint, estate, estate.lockdownIdentity),
+                    concat(List.of("release"), estate.entities()));
+            expect(released == ExitCodes.OK, "release exited " + released);
+            observer.describe().forEach(line -> say("  " + line));
+        }
+
+        chapter(10, "The end");
+        if (problems.isEmpty()) {
+            say("  Every step of the story behaved as it should.");
+            return ExitCodes.OK;
+        }
+        problems.forEach(problem -> err().println("lockdown demo: " + problem));
+        err().println("lockdown demo: the story did not go as it should; run 'lockdown demo --debug' and read the "
+                + "failed steps above");
+        return ExitCodes.FAILED;
+    }
+
+    /**
+     * A real call signed with the stolen key, with moto's IAM enforcement switched on for it: moto then
+     * checks the signature and evaluates mallory's policies, as AWS does. Enforcement is switched off
+     * again afterwards because moto's signature check rejects some valid Lambda requests (paths with
+     * an ARN in them), which would fail the lockdown's own calls for reasons AWS does not have.
+     */
+    private static String useStolenKey(URI endpoint, AwsCredentialsProvider key) {
+        enforceIam(endpoint, true);
+        try {
+            return callWith(endpoint, key);
+        } finally {
+            enforceIam(endpoint, false);
+        }
+    }
+
+    private static String callWith(URI endpoint, AwsCredentialsProvider key) {
+        try (AccountSessions sessions = new AccountSessions(DemoEstate.settings(endpoint, key), Access.callerCredentials())) {
+            IamClient iam = sessions.session("aws", DemoEstate.WORKLOAD_ACCOUNT, DemoEstate.EAST, "attacker").iam();
+            String arn = iam.getUser(b -> b.userName("mallory")).user().arn();
+            return "it works: iam:GetUser answers " + arn;
+        } catch (AwsServiceException e) {
+            // moto's IAM error body is shaped like EC2's, so the SDK cannot read its code: look at the body
+            String body = e.awsErrorDetails() == null || e.awsErrorDetails().rawResponse() == null ? ""
+                    : e.awsErrorDetails().rawResponse().asUtf8String();
+            if (AwsErrors.isAccessDenied(e) || body.contains("<Code>AccessDenied</Code>")) {
+                return "denied: iam:GetUser answers AccessDenied (HTTP " + e.statusCode() + ")";
+            }
+            return "failed for another reason: " + AwsErrors.describe(e, "iam:GetUser") + " " + body;
+        } catch (RuntimeException e) {
+            return "failed for another reason: " + AwsErrors.describe(e, "iam:GetUser");
+        }
+    }
+
+    /** The ARNs of the messages that reached the topic's queue, as the function would receive them. */
+    private List<String> receive(URI endpoint, DemoEstate estate) {
+        List<String> arns = new ArrayList<>();
+        try (AccountSessions sessions = new AccountSessions(DemoEstate.settings(endpoint,
+                estate.lockdownIdentity), Access.callerCredentials());
+                SqsClient sqs = sessions.caller().configure(SqsClient.builder(), Region.US_EAST_1).build()) {
+            for (int attempt = 0; attempt < 10 && arns.size() < estate.entities().size(); attempt++) {
+                for (Message message : sqs.receiveMessage(b -> b.queueUrl(estate.queueUrl).maxNumberOfMessages(10)
+                        .waitTimeSeconds(1)).messages()) {
+                    JsonNode envelope = Json.mapper().readTree(message.body());
+                    String arn = envelope.at("/MessageAttributes/Arn/Value").asText();
+                    boolean idMatches = java.security.MessageDigest.isEqual(
+                            envelope.at("/MessageAttributes/ExternalId/Value").asText().getBytes(StandardCharsets.UTF_8),
+                            estate.externalId.getBytes(StandardCharsets.UTF_8));
+                    say("  message " + envelope.path("MessageId").asText() + ": Arn=" + arn
+                            + ", ExternalId " + (idMatches ? "matches" : "DOES NOT MATCH"));
+                    if (idMatches) {
+                        arns.add(arn);
+                    }
+                    sqs.deleteMessage(b -> b.queueUrl(estate.queueUrl).receiptHandle(message.receiptHandle()));
+                }
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, "A message on the lockdown topic was not JSON: " + e.getMessage());
+        }
+        return arns;
+    }
+
+    private int inner(CliEnvironment environment, List<String> args) {
+        CommandLine command = LockdownCommand.commandLine(environment);
+        command.setOut(out());
+        command.setErr(err());
+        List<String> all = new ArrayList<>(args);
+        if (debug()) {
+            all.add(1, "--debug");
+        }
+        return command.execute(all.toArray(String[]::new));
+    }
+
+    private static CliEnvironment environment(URI endpoint, DemoEstate estate, AwsCredentialsProvider credentials) {
+        Map<String, String> variables = new HashMap<>();
+        variables.put("AWS_ENDPOINT_URL", endpoint.toString());
+        variables.put("AWS_REGION", DemoEstate.EAST);
+        variables.put(CliEnvironment.EXTERNAL_ID, estate.externalId);
+        return new CliEnvironment(variables, settings -> settings.withCredentials(credentials)
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), 2));
+    }
+
+    /** Switches moto's IAM enforcement on (every request checked, as AWS does) or off (its reset-auth switch). */
+    private static void enforceIam(URI endpoint, boolean on) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) endpoint.resolve("/moto-api/reset-auth").toURL()
+                    .openConnection();
+            connection.setRequestMethod("POST");
+            connection.setDoOutput(true);
+            // a form content type would make Flask swallow the body
+            connection.setRequestProperty("Content-Type", "text/plain");
+            connection.setConnectTimeout(2000);
+            connection.setReadTimeout(10000);
+            try (OutputStream body = connection.getOutputStream()) {
+                body.write((on ? "0" : "inf").getBytes(StandardCharsets.US_ASCII));
+            }
+            int code = connection.getResponseCode();
+            connection.getInputStream().readAllBytes();
+            connection.disconnect();
+            if (code != 200) {
+                throw new CliException(ExitCodes.FAILED, "moto refused to enforce IAM (HTTP " + code + "); is it moto 5?");
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, "Could not switch on IAM enforcement in moto: " + e.getMessage());
+        }
+    }
+
+    private void expect(boolean condition, String problem) {
+        if (!condition) {
+            problems.add(problem);
+            say("  !! " + problem);
+        }
+    }
+
+    private void chapter(int number, String title) {
+        PrintWriter out = out();
+        out.println();
+        out.printf("== %d. %s   [%.1f s]%n", number, title, (System.nanoTime() - started) / 1e9);
+        out.flush();
+    }
+
+    private void say(String line) {
+        out().println(line);
+        out().flush();
+    }
+
+    private static List<String> concat(List<String> head, List<String> tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(tail);
+        return all;
+    }
+}

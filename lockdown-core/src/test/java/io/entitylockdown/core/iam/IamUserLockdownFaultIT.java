@@ -1,0 +1,166 @@
+package io.entitylockdown.core.iam;
+
+import static io.entitylockdown.core.iam.IamFixtures.ACCOUNT;
+import static io.entitylockdown.core.iam.IamFixtures.OPTIONS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepResult;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.testkit.Fault;
+import io.entitylockdown.testkit.FaultProxy;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/**
+ * The product's IamUserLockdown with faults injected between the SDK and moto by {@link FaultProxy}:
+ * what the SDK retries ends in a verified containment; what outlasts the retries fails only its own
+ * step, with a sentence that says so, and a rerun completes it; a member role that cannot be assumed
+ * changes nothing.
+ */
+@ExtendWith(MotoExtension.class)
+class IamUserLockdownFaultIT {
+    private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
+    /**
+     * Short attempts only where a request is held: on a loaded build machine a moto call can take over
+     * a second, and an unplanned retry would change the counts these tests assert.
+     */
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration PATIENT = Duration.ofSeconds(30);
+    private static final Duration HOLD = Duration.ofSeconds(12);
+
+    private FaultProxy proxy;
+    private AccountSessions setup;
+    private IamClient iam;
+    private String arn;
+
+    @BeforeEach
+    void setUp(MotoServer moto) {
+        proxy = FaultProxy.start(moto.endpoint());
+        setup = TestAws.setupSessions(moto);
+        iam = IamFixtures.iam(setup, ACCOUNT);
+        arn = IamFixtures.createUser(iam, "/ops/", "mallory");
+    }
+
+    @AfterEach
+    void tearDown() {
+        proxy.close();
+        setup.close();
+    }
+
+    private ContainmentReport contain(MotoServer moto, int attempts, Duration attemptTimeout) {
+        AwsSettings settings = TestAws.engineSettings(moto).withEndpoint(proxy.endpoint())
+                .withTimeouts(attemptTimeout, Duration.ofSeconds(120), attempts);
+        try (LockdownEngine engine = new LockdownEngine(
+                new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
+                Guardrails.minimal(TestAws.MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), null)) {
+            return engine.contain(arn, OPTIONS);
+        }
+    }
+
+    private static StepResult step(ContainmentReport report, String name) {
+        return report.step(name).orElseThrow(() -> new AssertionError("no step " + name + " in " + report.steps()));
+    }
+
+    @Test
+    void contain_whenStsAndIamThrottleOrFailWith5xx_isRetried_andSucceedsVerified(MotoServer moto) {
+        FaultProxy.Rule assume = proxy.inject("sts:AssumeRole", Fault.throttling(), 1);
+        proxy.inject("iam:ListAccessKeys", Fault.slowResponse(Duration.ofMillis(300)), 1);
+        FaultProxy.Rule attach = proxy.inject("iam:AttachUserPolicy", Fault.throttling(), 2);
+        FaultProxy.Rule keys = proxy.inject("iam:UpdateAccessKey", Fault.throttling(), 1);
+        FaultProxy.Rule revoke = proxy.inject("iam:PutUserPolicy", Fault.serverError(503), 2);
+
+        ContainmentReport report = contain(moto, 3, PATIENT);
+
+        assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(report.verified()).isTrue();
+        assertThat(IamUserLockdownIT.entitySteps(report)).extracting(StepResult::status).containsOnly(StepStatus.DONE);
+        assertThat(step(report, "assume-member-role").status()).isEqualTo(StepStatus.DONE);
+        assertThat(assume.applied()).isEqualTo(1);
+        assertThat(attach.applied()).isEqualTo(2);
+        assertThat(keys.applied()).isEqualTo(1);
+        assertThat(revoke.applied()).isEqualTo(2);
+        IamFixtures.Snapshot after = IamFixtures.user(iam, "mallory");
+        assertThat(after.attached()).contains(DENY_ALL);
+        assertThat(after.keys().values()).containsOnly("Inactive");
+        assertThat(after.inline()).containsKey(DenyPolicies.REVOKE_NAME);
+    }
+
+    @Test
+    void contain_whenFaultsOutlastTheRetries_thoseStepsFail_theOthersRun_andARerunCompletesIt(MotoServer moto) {
+        proxy.inject("iam:AttachUserPolicy", Fault.noResponse(HOLD));
+        proxy.inject("iam:PutUserPolicy", Fault.serverError(503));
+
+        ContainmentReport first = contain(moto, 2, ATTEMPT_TIMEOUT);
+
+        assertThat(first.outcome()).isEqualTo(Outcome.PARTIAL);
+        assertThat(step(first, "deny-all").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(step(first, "deny-all").detail())
+                .startsWith("timed out: AWS did not answer iam:AttachUserPolicy in time")
+                .contains("may or may not have been made", "run the command again")
+                .doesNotContain("Exception", "\tat ");
+        assertThat(step(first, "deny-all").durationMs()).as("two attempts of %s, not the hold of %s", ATTEMPT_TIMEOUT, HOLD)
+                .isBetween(2 * ATTEMPT_TIMEOUT.toMillis() - 100, HOLD.toMillis() - 1000);
+        assertThat(step(first, "revoke-older-sessions").status()).isEqualTo(StepStatus.FAILED);
+        assertThat(step(first, "revoke-older-sessions").detail())
+                .startsWith("ServiceUnavailable: Injected server error 503 (AWS failed iam:PutUserPolicy after 2 attempts");
+        assertThat(step(first, "deactivate-access-keys").status()).isEqualTo(StepStatus.DONE);
+        assertThat(first.verified()).isFalse();
+        assertThat(proxy.requests("iam:AttachUserPolicy")).isEqualTo(2);
+        assertThat(proxy.requests("iam:PutUserPolicy")).isEqualTo(2);
+        IamFixtures.Snapshot during = IamFixtures.user(iam, "mallory");
+        assertThat(during.attached()).doesNotContain(DENY_ALL);
+        assertThat(during.keys().values()).containsOnly("Inactive");
+        assertThat(during.inline()).doesNotContainKey(DenyPolicies.REVOKE_NAME);
+
+        proxy.clearRules();
+        ContainmentReport second = contain(moto, 3, PATIENT);
+
+        assertThat(second.outcome()).as(second.summary()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(second.verified()).isTrue();
+        assertThat(step(second, "deny-all").status()).isEqualTo(StepStatus.DONE);
+        assertThat(step(second, "deactivate-access-keys").status()).isEqualTo(StepStatus.ALREADY);
+        assertThat(step(second, "revoke-older-sessions").status()).isEqualTo(StepStatus.DONE);
+        IamFixtures.Snapshot after = IamFixtures.user(iam, "mallory");
+        assertThat(after.attached()).contains(DENY_ALL);
+        assertThat(after.inline()).containsKey(DenyPolicies.REVOKE_NAME);
+    }
+
+    @Test
+    void contain_whenTheMemberRoleCannotBeAssumed_changesNothing(MotoServer moto) {
+        IamFixtures.Snapshot before = IamFixtures.user(iam, "mallory");
+        proxy.inject("sts:AssumeRole", Fault.awsError(403, "AccessDenied", "User: arn:aws:iam::123456789012:user/responder "
+                + "is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + ACCOUNT
+                + ":role/EntityLockdownMemberRole"));
+
+        ContainmentReport report = contain(moto, 3, PATIENT);
+
+        assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(report.steps()).singleElement().satisfies(step -> {
+            assertThat(step.step()).isEqualTo("assume-member-role");
+            assertThat(step.status()).isEqualTo(StepStatus.FAILED);
+            assertThat(step.detail()).startsWith("AccessDenied:").contains("needs sts:AssumeRole");
+        });
+        assertThat(report.notes()).singleElement().asString()
+                .contains("Nothing was changed", "account " + ACCOUNT, "ExternalId matches");
+        assertThat(report.releaseCommand()).isNull();
+        assertThat(proxy.requests("sts:AssumeRole")).as("AccessDenied is not retried").isEqualTo(1);
+        assertThat(proxy.requests("iam:*")).isZero();
+        assertThat(IamFixtures.user(iam, "mallory")).isEqualTo(before);
+    }
+}
