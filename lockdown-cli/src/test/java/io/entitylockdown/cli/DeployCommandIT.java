@@ -41,7 +41,11 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 @ExtendWith(MotoExtension.class)
 class DeployCommandIT {
     private static final String EXTERNAL_ID = "deploy-test-external-id-0123456789";
-    private static final String BUCKET = "lockdown-artifacts";
+    /**
+     * A new bucket name per test: the testkit's fast moto reset leaves S3's bucket-name registry behind,
+     * and moto then fails with HTTP 500 (RecursionError) when a test creates a bucket an earlier test had.
+     */
+    private final String bucket = "lockdown-artifacts-" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
     /** Resources of lockdown.yaml that moto 5.2.1's CloudFormation does not create, and what it does instead. */
     static final Map<String, String> MOTO_GAPS = Map.of(
@@ -64,7 +68,7 @@ class DeployCommandIT {
         moto = server;
         s3 = S3Client.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(credentials()).build();
-        s3.createBucket(b -> b.bucket(BUCKET));
+        s3.createBucket(b -> b.bucket(bucket));
         jar = temp.resolve("lockdown-lambda-test-function.jar");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
             zip.putNextEntry(new ZipEntry("io/entitylockdown/lambda/Placeholder.txt"));
@@ -104,7 +108,7 @@ class DeployCommandIT {
     }
 
     private String[] lockdownArgs(String... more) {
-        List<String> args = new ArrayList<>(List.of("--bucket", BUCKET, "--jar", jar.toString(),
+        List<String> args = new ArrayList<>(List.of("--bucket", bucket, "--jar", jar.toString(),
                 "--publisher", "arn:aws:iam::123456789012:role/soar", "--audit-email", "secops@example.com",
                 "--window", "45"));
         args.addAll(List.of(more));
@@ -142,7 +146,7 @@ class DeployCommandIT {
                 "CREATE_COMPLETE");
         String topicArn = output(run.out(), "LockdownTopicArn");
         assertThat(topicArn).startsWith("arn:aws:sns:us-east-1:123456789012:");
-        assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET)).contents()).singleElement()
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).singleElement()
                 .satisfies(o -> assertThat(o.key()).matches("entity-lockdown/lockdown-lambda-[0-9a-f]{16}\\.jar"));
 
         try (SnsClient sns = SnsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
@@ -189,7 +193,7 @@ class DeployCommandIT {
         Run again = deploy(lockdownArgs("--template", variant.toString(), "--output", "json"));
 
         assertThat(again.exitCode()).as(again.err()).isZero();
-        assertThat(again.err()).contains("Function jar already in s3://" + BUCKET);
+        assertThat(again.err()).contains("Function jar already in s3://" + bucket);
         assertThat(again.out()).contains("\"LockdownTopicArn\" : \"" + topicArn + "\"");
     }
 
@@ -213,10 +217,10 @@ class DeployCommandIT {
 
     @Test
     void deploy_withBadInput_exits2AndCreatesNothing() {
-        Run noPublisher = deploy("--bucket", BUCKET, "--jar", jar.toString(), "--audit-email", "secops@example.com");
-        Run badEmail = deploy("--bucket", BUCKET, "--jar", jar.toString(),
+        Run noPublisher = deploy("--bucket", bucket, "--jar", jar.toString(), "--audit-email", "secops@example.com");
+        Run badEmail = deploy("--bucket", bucket, "--jar", jar.toString(),
                 "--publisher", "arn:aws:iam::123456789012:role/soar", "--audit-email", "secops");
-        Run missingJar = deploy("--bucket", BUCKET, "--jar", temp.resolve("nope.jar").toString(),
+        Run missingJar = deploy("--bucket", bucket, "--jar", temp.resolve("nope.jar").toString(),
                 "--publisher", "arn:aws:iam::123456789012:role/soar", "--audit-email", "secops@example.com");
 
         assertThat(noPublisher.exitCode()).isEqualTo(2);
@@ -225,7 +229,7 @@ class DeployCommandIT {
         assertThat(badEmail.err()).contains("not an e-mail address");
         assertThat(missingJar.exitCode()).isEqualTo(2);
         assertThat(missingJar.err()).contains("does not exist");
-        assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET)).contents()).isEmpty();
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
     }
 
     private static String output(String stdout, String key) {

@@ -118,6 +118,24 @@ class HandlerContainmentIT {
                 .containsExactly(USER_ARN, "arn:aws:iam::111111111111:user/bob");
     }
 
+    @Test
+    void handle_whenGuardrailRefuses_auditsRefusedChangesNothingAndDoesNotThrow() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(fixture.environment());
+        env.put("LOCKDOWN_PROTECTED_PRINCIPALS", "arn:aws:iam::*:user/ali*");
+
+        JsonNode response = HandlerFixture.invoke(fixture.handler(env),
+                HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+
+        assertThat(response.at("/results/0/event").asText()).isEqualTo("refused");
+        List<HandlerFixture.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("refused");
+        assertThat(audits.get(0).subject()).startsWith("Containment REFUSED: IAM user alice in 111111111111");
+        assertThat(audits.get(0).body()).contains("LOCKDOWN_PROTECTED_PRINCIPALS");
+        assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
+        assertThat(memberIam.listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
+                .allSatisfy(key -> assertThat(key.status()).isEqualTo(StatusType.ACTIVE));
+    }
+
     /** One JSON line per step, with the fields operators query, and never the ExternalId. */
     private void assertStepLogs(int steps) throws Exception {
         List<JsonNode> stepLines = fixture.logLines().stream().filter(l -> l.path("event").asText().equals("step")).toList();
