@@ -115,7 +115,7 @@ final class DemoCommand extends Subcommand {
             say("  " + envelopes.size() + " message(s) reached the topic. The function's own code (LockdownHandler) runs "
                     + "here on each, as Lambda would call it, with the function's variables; it checks the ExternalId, "
                     + "assumes " + DemoEstate.MEMBER_ROLE + " in the entity's account and contains it.");
-            try (DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err())) {
+            try (DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug())) {
                 boolean first = true;
                 for (JsonNode envelope : envelopes) {
                     JsonNode event = DemoFunction.snsEvent(envelope, estate.topicArn);
@@ -137,6 +137,10 @@ final class DemoCommand extends Subcommand {
                         say("  Phase-2 message " + message.messageId() + " arrived; the function handles it:");
                         handled(function.invoke(DemoFunction.sqsEvent(message, estate.phase2QueueArn)));
                     }
+                }
+                if (!debug()) {
+                    say("  (The function also wrote " + function.logLines() + " structured log lines, one JSON object per "
+                            + "step, as it does to CloudWatch Logs; 'lockdown demo --debug' shows them.)");
                 }
             }
 

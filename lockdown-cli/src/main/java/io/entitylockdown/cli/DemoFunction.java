@@ -8,6 +8,7 @@ import io.entitylockdown.lambda.LockdownHandler;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -32,8 +33,13 @@ final class DemoFunction implements AutoCloseable {
     private final Map<String, String> saved = new HashMap<>();
     private final LockdownHandler handler;
     private final PrintWriter log;
+    private final ByteArrayOutputStream functionLog = new ByteArrayOutputStream();
 
-    DemoFunction(URI endpoint, DemoEstate estate, int windowSeconds, PrintWriter log) {
+    /**
+     * @param showLog when false, the function's structured log (one JSON line per step, as it writes to
+     *     CloudWatch Logs) is kept aside so that it does not drown the story; {@link #logLines()} counts it
+     */
+    DemoFunction(URI endpoint, DemoEstate estate, int windowSeconds, PrintWriter log, boolean showLog) {
         this.log = log;
         for (String property : PROPERTIES) {
             saved.put(property, System.getProperty(property));
@@ -42,7 +48,22 @@ final class DemoFunction implements AutoCloseable {
         System.setProperty("aws.accessKeyId", key.accessKeyId());
         System.setProperty("aws.secretAccessKey", key.secretAccessKey());
         System.clearProperty("aws.sessionToken");
-        this.handler = new LockdownHandler(environment(endpoint, estate, windowSeconds));
+        // the handler keeps the System.err it is built with for its log, so swapping it just for the
+        // construction redirects that log and nothing else
+        PrintStream stderr = System.err;
+        if (!showLog) {
+            System.setErr(new PrintStream(functionLog, true, StandardCharsets.UTF_8));
+        }
+        try {
+            this.handler = new LockdownHandler(environment(endpoint, estate, windowSeconds));
+        } finally {
+            System.setErr(stderr);
+        }
+    }
+
+    /** How many log lines the function wrote while its log was kept aside. */
+    long logLines() {
+        return functionLog.toString(StandardCharsets.UTF_8).lines().count();
     }
 
     /** The function's variables, as the stack sets them. */

@@ -39,6 +39,7 @@ class DemoIT {
                 "\"MessageAttributes\"", "(the deployment's ExternalId, not shown)",
                 "-> Containment of IAM user mallory in 111111111111 succeeded, verified.",
                 "Phase-2 message", "arrived; the function handles it",
+                "structured log lines, one JSON object per step",
                 "What people were told (the audit topic)", "Containment SUCCEEDED: IAM user mallory",
                 "Containment of EC2 instance", "Isolation (phase 2) of EC2 instance",
                 "The attacker tries the stolen key again", "denied: iam:GetUser answers AccessDenied",
