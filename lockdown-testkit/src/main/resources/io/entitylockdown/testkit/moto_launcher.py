@@ -6,8 +6,10 @@ Two settings change how fast moto is, not what it answers:
   (or "all"). With MOTO_IAM_LOAD_MANAGED_POLICIES=true moto builds all ~1,500 AWS managed policies
   for every account it sees; the tests only need a handful, and building them dominated test time.
 * moto's reset re-initialises every backend of every account and region it has seen and then throws
-  them away. Skipping the re-initialisation keeps the same end state (empty) at a fraction of the
-  cost, so each test pays only for the accounts and regions it uses.
+  them away. Skipping the generic re-initialisation (BaseBackend.reset) keeps the same end state at a
+  fraction of the cost, so each test pays only for the accounts and regions it uses. Services whose
+  reset also cleans shared state (S3's global bucket index, Batch's job threads) still run that
+  cleanup: they override reset and call the now cheap base method.
 
 Both are applied only when moto's internals look as expected; otherwise a warning is printed and
 moto runs unchanged. Arguments are passed on to moto.server.
@@ -41,20 +43,20 @@ def _trim_managed_policies():
 def _fast_reset():
     try:
         from moto.core import base_backend
+        base = base_backend.BaseBackend
         backend_dict = base_backend.BackendDict
-        lock = base_backend.backend_lock
-        instances = backend_dict._instances
+        if not hasattr(base, "reset") or not hasattr(backend_dict, "_instances"):
+            raise AttributeError("BaseBackend.reset or BackendDict._instances")
     except (ImportError, AttributeError) as error:
         _warn("reset not sped up: %r" % (error,))
         return
 
-    def reset(cls):
-        with lock:
-            for backend in instances:
-                backend.clear()
-            instances.clear()
+    def reset(self):
+        # BackendDict.reset drops every backend right after resetting it; rebuilding it first
+        # (loading managed policies, default VPCs, AMIs ...) was wasted work.
+        pass
 
-    backend_dict.reset = classmethod(reset)
+    base.reset = reset
 
 
 if __name__ == "__main__":

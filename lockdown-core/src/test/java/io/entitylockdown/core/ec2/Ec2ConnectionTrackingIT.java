@@ -125,6 +125,7 @@ class Ec2ConnectionTrackingIT {
                         assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
                         assertThat(s.detail()).contains("UnsupportedOperation", "not Nitro-based");
                     });
+            assertThat(report.notes()).as("refused timeouts are not claimed as set").noneMatch(n -> n.contains("idle timeouts"));
             String isolation = lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
