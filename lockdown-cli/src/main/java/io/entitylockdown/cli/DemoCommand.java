@@ -108,31 +108,62 @@ final class DemoCommand extends Subcommand {
                     concat(List.of("publish", "--topic-arn", estate.topicArn), estate.entities()));
             expect(published == ExitCodes.OK, "publish exited " + published);
 
-            chapter(5, "The lockdown receives the messages and contains each entity");
-            List<String> arns = receive(endpoint, estate);
+            chapter(5, "The lockdown function receives each message and contains the entity");
+            List<JsonNode> envelopes = receive(endpoint, estate, estate.queueUrl, estate.entities().size(), 10);
+            List<String> arns = envelopes.stream().map(e -> e.at("/MessageAttributes/Arn/Value").asText()).toList();
             expect(arns.containsAll(estate.entities()), "not every published message arrived: " + arns);
-            say("  " + arns.size() + " message(s) on the topic; the Arn attribute of each is handed to the engine,");
-            say("  which assumes " + DemoEstate.MEMBER_ROLE + " (with the ExternalId) in the entity's account:");
-            say("  $ lockdown contain --window " + windowSeconds + " ARN...");
-            int contained = inner(environment(endpoint, estate, estate.lockdownIdentity),
-                    concat(List.of("contain", "--window", Integer.toString(windowSeconds)), arns));
-            expect(contained == ExitCodes.OK, "contain exited " + contained);
+            say("  " + envelopes.size() + " message(s) reached the topic. The function's own code (LockdownHandler) runs "
+                    + "here on each, as Lambda would call it, with the function's variables; it checks the ExternalId, "
+                    + "assumes " + DemoEstate.MEMBER_ROLE + " in the entity's account and contains it.");
+            try (DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug())) {
+                boolean first = true;
+                for (JsonNode envelope : envelopes) {
+                    JsonNode event = DemoFunction.snsEvent(envelope, estate.topicArn);
+                    if (first) {
+                        say("  The SNS event Lambda delivers (the first of " + envelopes.size() + "):");
+                        DemoFunction.shown(event).lines().forEach(line -> say("    " + line));
+                        first = false;
+                    }
+                    handled(function.invoke(event));
+                }
+                if (estate.instanceArn != null && arns.contains(estate.instanceArn)) {
+                    say("  The EC2 instance is in phase 1 (untracked group, short idle timeouts). The function does not "
+                            + "sleep: it put phase 2 on its delay queue, " + windowSeconds + " s ahead.");
+                    Countdown.await(java.time.Instant.now().plusSeconds(windowSeconds), "phase 2 message due",
+                            out(), java.time.Clock.systemUTC());
+                    List<Message> phase2 = receiveRaw(endpoint, estate, estate.phase2QueueUrl, 1, windowSeconds + 15);
+                    expect(!phase2.isEmpty(), "the phase-2 message did not arrive on the delay queue");
+                    for (Message message : phase2) {
+                        say("  Phase-2 message " + message.messageId() + " arrived; the function handles it:");
+                        handled(function.invoke(DemoFunction.sqsEvent(message, estate.phase2QueueArn)));
+                    }
+                }
+                if (!debug()) {
+                    say("  (The function also wrote " + function.logLines() + " structured log lines, one JSON object per "
+                            + "step, as it does to CloudWatch Logs; 'lockdown demo --debug' shows them.)");
+                }
+            }
 
-            chapter(6, "The attacker tries the stolen key again");
+            chapter(6, "What people were told (the audit topic)");
+            for (JsonNode audit : receive(endpoint, estate, estate.auditQueueUrl, 1, 2)) {
+                say("  " + audit.path("Subject").asText("(no subject)"));
+            }
+
+            chapter(7, "The attacker tries the stolen key again");
             String after = useStolenKey(endpoint, estate.stolenKey);
             say("  " + after);
             expect(after.startsWith("denied"), "the stolen key still works after containment");
 
-            chapter(7, "After: what each entity looks like now");
+            chapter(8, "After: what each entity looks like now");
             observer.describe().forEach(line -> say("  " + line));
 
-            chapter(8, "What the lockdown recorded");
+            chapter(9, "What the lockdown recorded");
             say("  $ lockdown status ARN...");
             int status = inner(environment(endpoint, estate, estate.lockdownIdentity),
                     concat(List.of("status"), estate.entities()));
             expect(status == ExitCodes.OK, "status exited " + status);
 
-            chapter(9, "The incident is over: release");
+            chapter(10, "The incident is over: release");
             say("  $ lockdown release ARN...   (mallory's key stays inactive: rotate it, do not revive it)");
             int released = inner(environment(endpoint, estate, estate.lockdownIdentity),
                     concat(List.of("release"), estate.entities()));
@@ -140,7 +171,7 @@ final class DemoCommand extends Subcommand {
             observer.describe().forEach(line -> say("  " + line));
         }
 
-        chapter(10, "The end");
+        chapter(11, "The end");
         if (problems.isEmpty()) {
             say("  Every step of the story behaved as it should.");
             return ExitCodes.OK;
@@ -184,32 +215,54 @@ final class DemoCommand extends Subcommand {
         }
     }
 
-    /** The ARNs of the messages that reached the topic's queue, as the function would receive them. */
-    private List<String> receive(URI endpoint, DemoEstate estate) {
-        List<String> arns = new ArrayList<>();
-        try (AccountSessions sessions = new AccountSessions(DemoEstate.settings(endpoint,
-                estate.lockdownIdentity), Access.callerCredentials());
-                SqsClient sqs = sessions.caller().configure(SqsClient.builder(), Region.US_EAST_1).build()) {
-            for (int attempt = 0; attempt < 10 && arns.size() < estate.entities().size(); attempt++) {
-                for (Message message : sqs.receiveMessage(b -> b.queueUrl(estate.queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1)).messages()) {
-                    JsonNode envelope = Json.mapper().readTree(message.body());
-                    String arn = envelope.at("/MessageAttributes/Arn/Value").asText();
-                    boolean idMatches = java.security.MessageDigest.isEqual(
-                            envelope.at("/MessageAttributes/ExternalId/Value").asText().getBytes(StandardCharsets.UTF_8),
-                            estate.externalId.getBytes(StandardCharsets.UTF_8));
-                    say("  message " + envelope.path("MessageId").asText() + ": Arn=" + arn
-                            + ", ExternalId " + (idMatches ? "matches" : "DOES NOT MATCH"));
-                    if (idMatches) {
-                        arns.add(arn);
-                    }
-                    sqs.deleteMessage(b -> b.queueUrl(estate.queueUrl).receiptHandle(message.receiptHandle()));
+    /** Prints what the handler did and notes a failed or refused containment as a problem of the story. */
+    private void handled(DemoFunction.Invocation invocation) {
+        for (JsonNode result : invocation.response().path("results")) {
+            say("    -> " + result.path("summary").asText());
+            for (JsonNode step : result.path("report").path("steps")) {
+                if (!step.path("status").asText().equals("done") && !step.path("status").asText().equals("already")
+                        && !step.path("status").asText().equals("skipped")) {
+                    say("       " + step.path("step").asText() + " " + step.path("status").asText() + ": "
+                            + step.path("detail").asText());
                 }
             }
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.FAILED, "A message on the lockdown topic was not JSON: " + e.getMessage());
+            expect(result.path("outcome").asText().equals("succeeded"),
+                    result.path("entity").asText() + " was not contained: " + result.path("summary").asText());
         }
-        return arns;
+        if (invocation.failure() != null) {
+            expect(false, "the function failed the invocation: " + invocation.failure());
+        }
+    }
+
+    /** The SNS envelopes of the messages a topic delivered to its queue. */
+    private List<JsonNode> receive(URI endpoint, DemoEstate estate, String queueUrl, int expected, int seconds) {
+        List<JsonNode> envelopes = new ArrayList<>();
+        for (Message message : receiveRaw(endpoint, estate, queueUrl, expected, seconds)) {
+            try {
+                envelopes.add(Json.mapper().readTree(message.body()));
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.FAILED, "A message on " + queueUrl + " was not JSON: " + e.getMessage());
+            }
+        }
+        return envelopes;
+    }
+
+    /** Messages from a queue (deleted as they are read), waiting up to {@code seconds} for {@code expected} of them. */
+    private static List<Message> receiveRaw(URI endpoint, DemoEstate estate, String queueUrl, int expected, int seconds) {
+        List<Message> messages = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        try (AccountSessions sessions = new AccountSessions(DemoEstate.settings(endpoint,
+                estate.auditors.get(DemoEstate.SECURITY_ACCOUNT)), Access.callerCredentials());
+                SqsClient sqs = sessions.caller().configure(SqsClient.builder(), Region.US_EAST_1).build()) {
+            do {
+                for (Message message : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
+                        .waitTimeSeconds(1)).messages()) {
+                    messages.add(message);
+                    sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+                }
+            } while (messages.size() < expected && System.nanoTime() < deadline);
+        }
+        return messages;
     }
 
     private int inner(CliEnvironment environment, List<String> args) {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
                 + "given its ARN, in whichever account and region it lives; verify the containment, record what "
                 + "was changed, and undo it later.", ""},
         subcommands = {ContainCommand.class, PlanCommand.class, StatusCommand.class, ReleaseCommand.class,
-            PublishCommand.class, DeployCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+            PublishCommand.class, InvokeCommand.class, DeployCommand.class, DemoCommand.class,
+            CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footer = {"", "Examples:",
             "  lockdown demo            the whole story against a local AWS emulator",

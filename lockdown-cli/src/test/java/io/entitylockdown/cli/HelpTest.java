@@ -15,13 +15,13 @@ class HelpTest {
         Cli.Result result = Cli.offline().run("--help");
 
         assertThat(result.exitCode()).isZero();
-        assertThat(result.out()).contains("contain", "plan", "status", "release", "publish", "demo",
+        assertThat(result.out()).contains("contain", "plan", "status", "release", "publish", "invoke", "deploy", "demo",
                 "Examples:", "lockdown demo", "Exit codes", "  3  a guardrail refused", "LOCKDOWN_EXTERNAL_ID",
                 "--debug");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"contain", "plan", "status", "release", "publish", "demo"})
+    @ValueSource(strings = {"contain", "plan", "status", "release", "publish", "invoke", "deploy", "demo"})
     void help_everySubcommand_describesItselfAndShowsAnExample(String command) {
         Cli.Result result = Cli.offline().run(command, "--help");
 
