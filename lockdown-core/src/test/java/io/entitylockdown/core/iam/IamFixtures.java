@@ -11,6 +11,7 @@ import io.entitylockdown.core.report.StepListener;
 import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.testkit.MotoServer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -27,6 +28,18 @@ public final class IamFixtures {
     public static final ContainmentOptions OPTIONS = ContainmentOptions.defaults();
 
     private IamFixtures() {
+    }
+
+    /**
+     * Set-up and read-back sessions (not recorded as engine calls) that wait long for moto: a set-up
+     * call such as CreateRole is not idempotent, and an attempt that times out on a loaded machine
+     * after moto already acted would be retried into EntityAlreadyExists.
+     */
+    public static AccountSessions setupSessions(MotoServer moto) {
+        AwsSettings base = TestAws.setupSettings(moto);
+        AwsSettings patient = new AwsSettings(base.endpointOverride(), base.homeRegion(), base.baseCredentials(),
+                base.interceptors(), Duration.ofSeconds(90), Duration.ofSeconds(180), 1);
+        return new AccountSessions(patient, Access.memberRole("SetupRole", null));
     }
 
     /** A set-up client acting in the account (not recorded as an engine call). */

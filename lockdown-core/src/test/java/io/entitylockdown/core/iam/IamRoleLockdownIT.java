@@ -31,7 +31,7 @@ class IamRoleLockdownIT {
 
     @BeforeEach
     void setUp(MotoServer moto) {
-        setup = TestAws.setupSessions(moto);
+        setup = IamFixtures.setupSessions(moto);
         iam = IamFixtures.iam(setup, ACCOUNT);
     }
 

@@ -25,7 +25,7 @@ class ManagedPolicyQuotaIT {
 
     @Test
     void contain_whenQuotaFull_fallsBackToInlineDeny_andReleaseRemovesIt(MotoServer moto) {
-        try (AccountSessions setup = TestAws.setupSessions(moto)) {
+        try (AccountSessions setup = IamFixtures.setupSessions(moto)) {
             IamClient iam = IamFixtures.iam(setup, ACCOUNT);
             String arn = iam.createUser(b -> b.userName("full")).user().arn();
             for (int i = 0; i < 10; i++) {
@@ -71,7 +71,7 @@ class ManagedPolicyQuotaIT {
 
     @Test
     void containFunction_whenItsRolesQuotaIsFull_deniesTheRoleInline_andReleaseRemovesIt(MotoServer moto) {
-        try (AccountSessions setup = TestAws.setupSessions(moto)) {
+        try (AccountSessions setup = IamFixtures.setupSessions(moto)) {
             IamClient iam = IamFixtures.iam(setup, ACCOUNT);
             String role = IamFixtures.createRole(iam, "/", "busy-role");
             for (int i = 1; i < 10; i++) {

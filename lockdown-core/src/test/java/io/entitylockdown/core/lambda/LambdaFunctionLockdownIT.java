@@ -14,6 +14,7 @@ import io.entitylockdown.core.iam.IamFixtures;
 import io.entitylockdown.core.iam.RoleDenial;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
 import io.entitylockdown.core.strategy.StateTags;
@@ -37,7 +38,7 @@ class LambdaFunctionLockdownIT {
 
     @BeforeEach
     void setUp(MotoServer moto) {
-        setup = TestAws.setupSessions(moto);
+        setup = IamFixtures.setupSessions(moto);
         iam = IamFixtures.iam(setup, ACCOUNT);
         lambda = LambdaFixtures.lambda(setup, ACCOUNT, "us-east-1");
     }
@@ -48,7 +49,7 @@ class LambdaFunctionLockdownIT {
     }
 
     private static List<StepResult> entitySteps(ContainmentReport report) {
-        return report.steps().stream().filter(s -> !s.step().equals("assume-member-role")).toList();
+        return report.steps().stream().filter(s -> !s.step().equals(ReportBuilder.MEMBER_ROLE_STEP)).toList();
     }
 
     @Test
@@ -196,6 +197,7 @@ class LambdaFunctionLockdownIT {
         LambdaFixtures.Snapshot before = LambdaFixtures.snapshot(lambda, "clean");
         try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
             ContainmentReport missing = engine.contain("arn:aws:lambda:us-east-1:111111111111:function:ghost", OPTIONS);
+            assertThat(missing.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(entitySteps(missing)).singleElement().satisfies(s -> {
                 assertThat(s.status()).isEqualTo(StepStatus.FAILED);
                 assertThat(s.detail()).contains("does not exist");
