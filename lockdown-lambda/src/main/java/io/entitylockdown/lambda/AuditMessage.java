@@ -34,7 +34,7 @@ record AuditMessage(AuditEvent event, String subject, String body, Map<String, S
                 regionOf(entity.region()), "started", now, requestId, source)
                 + "\nEntity Lockdown is acting now. A second message will say whether it succeeded.\n";
         return new AuditMessage(AuditEvent.STARTED,
-                subject(verb(operation) + " STARTED: " + entity.label() + regionSuffix(entity.region())), body,
+                subject(verb(operation) + " STARTED: " + entity.label()), body,
                 attributes(AuditEvent.STARTED, entity.arn(), entity.accountId(), entity.region()));
     }
 
@@ -111,8 +111,8 @@ record AuditMessage(AuditEvent event, String subject, String body, Map<String, S
         } else {
             body.append(json).append('\n');
         }
-        String subject = subject(verb(report.operation()) + " " + outcomeWord + ": " + label
-                + regionSuffix(report.region()));
+        // The label already names the account and the region: "... in 111122223333/us-west-2".
+        String subject = subject(verb(report.operation()) + " " + outcomeWord + ": " + label);
         return new AuditMessage(event, subject, body.toString(),
                 attributes(event, untrusted(report.entity()), report.account(), report.region()));
     }
@@ -182,10 +182,6 @@ record AuditMessage(AuditEvent event, String subject, String body, Map<String, S
 
     private static String regionOf(String region) {
         return region == null || region.isEmpty() ? "global (IAM)" : region;
-    }
-
-    private static String regionSuffix(String region) {
-        return region == null || region.isEmpty() ? "" : " " + region;
     }
 
     private static Map<String, String> attributes(AuditEvent event, String entity, String account, String region) {

@@ -47,6 +47,17 @@ class AuditMessageTest {
     }
 
     @Test
+    void subjects_nameTheRegionOnce() {
+        EntityArn function = EntityArn.parse("arn:aws:lambda:us-west-2:111111111111:function:billing");
+        AuditMessage started = AuditMessage.started(function, Operation.CONTAIN, "SNS", "req-1", CLOCK.instant());
+        ContainmentReport report = new ReportBuilder(function, Operation.CONTAIN, false, CLOCK, null).build();
+        AuditMessage finished = AuditMessage.finished(report, "SNS", "req-1", List.of(), null);
+
+        assertThat(started.subject()).isEqualTo("Containment STARTED: Lambda function billing in 111111111111/us-west-2");
+        assertThat(finished.subject()).isEqualTo("Containment SUCCEEDED: Lambda function billing in 111111111111/us-west-2");
+    }
+
+    @Test
     void finished_partial_isAFailureThatSaysWhatWasAndWasNotDone() {
         AuditMessage message = AuditMessage.finished(report(true), "SNS", "req-1", List.of("Lambda will retry."), null);
 
