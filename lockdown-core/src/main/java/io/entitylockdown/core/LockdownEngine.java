@@ -99,9 +99,10 @@ public final class LockdownEngine implements AutoCloseable {
                 return StepOutcome.done("acting as " + member.roleName() + " in " + entity.accountId());
             });
             if (assumed.status() != io.entitylockdown.core.report.StepStatus.DONE) {
-                report.note("Nothing was changed: the member role could not be assumed. Check that the stack "
-                        + "lockdown-member-role.yaml is deployed in account " + entity.accountId()
-                        + ", that it trusts the lockdown's execution role, and that the ExternalId matches.");
+                report.note("Nothing was changed: the member role in account " + entity.accountId()
+                        + " could not be assumed. Fix what the failed step names; when it is AccessDenied, check that "
+                        + "the stack lockdown-member-role.yaml is deployed in that account, that it trusts the identity "
+                        + "you act as, and that the ExternalId matches (or use --no-assume-role for your own account).");
                 return report.build();
             }
         }

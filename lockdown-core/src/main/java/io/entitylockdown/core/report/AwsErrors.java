@@ -59,6 +59,24 @@ public final class AwsErrors {
         return false;
     }
 
+    /**
+     * True when the caller's own credentials could not be found at all (no profile, no variables, no
+     * role), as opposed to AWS refusing them. The SDK says so only in its message.
+     */
+    public static boolean isMissingCredentials(Throwable error) {
+        boolean chainFailed = false;
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof AwsServiceException) {
+                return false;
+            }
+            if (t instanceof SdkClientException && t.getMessage() != null
+                    && t.getMessage().startsWith("Unable to load credentials from any of the providers")) {
+                chainFailed = true;
+            }
+        }
+        return chainFailed;
+    }
+
     /** A one-line description, naming the IAM action when permission was missing. */
     public static String describe(Throwable error, String call) {
         String what = call == null || call.isEmpty() ? "this call" : call;
@@ -88,6 +106,10 @@ public final class AwsErrors {
             return "timed out: AWS did not answer " + what + " in time" + attempts(error)
                     + ". The change may or may not have been made; run the command again (it is idempotent) "
                     + "and read its report";
+        }
+        if (isMissingCredentials(error)) {
+            return "no AWS credentials to call " + what + " with: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+                    + "AWS_SECRET_ACCESS_KEY), or run where a role provides them, then run again";
         }
         if (error instanceof SdkClientException) {
             return "could not reach AWS for " + what + ": " + error.getMessage();

@@ -36,6 +36,20 @@ class AwsErrorsTest {
     }
 
     @Test
+    void noCredentialsAtAll_saysHowToProvideThem_insteadOfTheProviderChainDump() {
+        SdkClientException none = SdkClientException.create("Unable to load credentials from any of the providers in the "
+                + "chain AwsCredentialsProviderChain(credentialsProviders=[...]) : [...]");
+
+        assertThat(AwsErrors.isMissingCredentials(none)).isTrue();
+        assertThat(AwsErrors.describe(none, "sts:AssumeRole"))
+                .startsWith("no AWS credentials to call sts:AssumeRole with: set AWS_PROFILE")
+                .doesNotContain("AwsCredentialsProviderChain");
+        AwsServiceException denied = error(StsException.builder(), 403, "AccessDenied", "no", 1);
+        assertThat(AwsErrors.isMissingCredentials(SdkClientException.create(
+                "Unable to load credentials from any of the providers in the chain", denied))).isFalse();
+    }
+
+    @Test
     void accessDeniedCodes_ofEveryService() {
         assertThat(AwsErrors.isAccessDenied(error(Ec2Exception.builder(), 403, "UnauthorizedOperation", "no", 1))).isTrue();
         assertThat(AwsErrors.isAccessDenied(error(LambdaException.builder(), 403, "AccessDeniedException", "no", 1))).isTrue();
