@@ -115,33 +115,32 @@ final class DemoCommand extends Subcommand {
             say("  " + envelopes.size() + " message(s) reached the topic. The function's own code (LockdownHandler) runs "
                     + "here on each, as Lambda would call it, with the function's variables; it checks the ExternalId, "
                     + "assumes " + DemoEstate.MEMBER_ROLE + " in the entity's account and contains it.");
-            try (DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug())) {
-                boolean first = true;
-                for (JsonNode envelope : envelopes) {
-                    JsonNode event = DemoFunction.snsEvent(envelope, estate.topicArn);
-                    if (first) {
-                        say("  The SNS event Lambda delivers (the first of " + envelopes.size() + "):");
-                        DemoFunction.shown(event).lines().forEach(line -> say("    " + line));
-                        first = false;
-                    }
-                    handled(function.invoke(event));
+            DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug());
+            boolean first = true;
+            for (JsonNode envelope : envelopes) {
+                JsonNode event = DemoFunction.snsEvent(envelope, estate.topicArn);
+                if (first) {
+                    say("  The SNS event Lambda delivers (the first of " + envelopes.size() + "):");
+                    DemoFunction.shown(event).lines().forEach(line -> say("    " + line));
+                    first = false;
                 }
-                if (estate.instanceArn != null && arns.contains(estate.instanceArn)) {
-                    say("  The EC2 instance is in phase 1 (untracked group, short idle timeouts). The function does not "
-                            + "sleep: it put phase 2 on its delay queue, " + windowSeconds + " s ahead.");
-                    Countdown.await(java.time.Instant.now().plusSeconds(windowSeconds), "phase 2 message due",
-                            out(), java.time.Clock.systemUTC());
-                    List<Message> phase2 = receiveRaw(endpoint, estate, estate.phase2QueueUrl, 1, windowSeconds + 15);
-                    expect(!phase2.isEmpty(), "the phase-2 message did not arrive on the delay queue");
-                    for (Message message : phase2) {
-                        say("  Phase-2 message " + message.messageId() + " arrived; the function handles it:");
-                        handled(function.invoke(DemoFunction.sqsEvent(message, estate.phase2QueueArn)));
-                    }
+                handled(function.invoke(event));
+            }
+            if (estate.instanceArn != null && arns.contains(estate.instanceArn)) {
+                say("  The EC2 instance is in phase 1 (untracked group, short idle timeouts). The function does not "
+                        + "sleep: it put phase 2 on its delay queue, " + windowSeconds + " s ahead.");
+                Countdown.await(java.time.Instant.now().plusSeconds(windowSeconds), "phase 2 message due",
+                        out(), java.time.Clock.systemUTC());
+                List<Message> phase2 = receiveRaw(endpoint, estate, estate.phase2QueueUrl, 1, windowSeconds + 15);
+                expect(!phase2.isEmpty(), "the phase-2 message did not arrive on the delay queue");
+                for (Message message : phase2) {
+                    say("  Phase-2 message " + message.messageId() + " arrived; the function handles it:");
+                    handled(function.invoke(DemoFunction.sqsEvent(message, estate.phase2QueueArn)));
                 }
-                if (!debug()) {
-                    say("  (The function also wrote " + function.logLines() + " structured log lines, one JSON object per "
-                            + "step, as it does to CloudWatch Logs; 'lockdown demo --debug' shows them.)");
-                }
+            }
+            if (!debug()) {
+                say("  (The function also wrote " + function.logLines() + " structured log lines, one JSON object per "
+                        + "step, as it does to CloudWatch Logs; 'lockdown demo --debug' shows them.)");
             }
 
             chapter(6, "What people were told (the audit topic)");

@@ -15,7 +15,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -23,14 +22,10 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * deliver: SNS records built from the messages that reached the lockdown topic, SQS records from its
  * phase-2 delay queue.
  *
- * <p>The handler takes its credentials from the default chain, as the function does; the demo gives
- * it the lockdown identity's key through the {@code aws.accessKeyId} system properties (the first
- * link of that chain) for as long as this object is open, and restores them on close.
+ * <p>The deployed function takes its credentials from its execution role; here the handler acts with
+ * the demo's lockdown identity instead, and nothing global (system properties, System.err) is touched.
  */
-final class DemoFunction implements AutoCloseable {
-    private static final String[] PROPERTIES = {"aws.accessKeyId", "aws.secretAccessKey", "aws.sessionToken"};
-
-    private final Map<String, String> saved = new HashMap<>();
+final class DemoFunction {
     private final LockdownHandler handler;
     private final PrintWriter log;
     private final ByteArrayOutputStream functionLog = new ByteArrayOutputStream();
@@ -41,24 +36,9 @@ final class DemoFunction implements AutoCloseable {
      */
     DemoFunction(URI endpoint, DemoEstate estate, int windowSeconds, PrintWriter log, boolean showLog) {
         this.log = log;
-        for (String property : PROPERTIES) {
-            saved.put(property, System.getProperty(property));
-        }
-        AwsCredentials key = estate.lockdownIdentity.resolveCredentials();
-        System.setProperty("aws.accessKeyId", key.accessKeyId());
-        System.setProperty("aws.secretAccessKey", key.secretAccessKey());
-        System.clearProperty("aws.sessionToken");
-        // the handler keeps the System.err it is built with for its log, so swapping it just for the
-        // construction redirects that log and nothing else
-        PrintStream stderr = System.err;
-        if (!showLog) {
-            System.setErr(new PrintStream(functionLog, true, StandardCharsets.UTF_8));
-        }
-        try {
-            this.handler = new LockdownHandler(environment(endpoint, estate, windowSeconds));
-        } finally {
-            System.setErr(stderr);
-        }
+        PrintStream functionLogStream = showLog ? System.err : new PrintStream(functionLog, true, StandardCharsets.UTF_8);
+        this.handler = new LockdownHandler(environment(endpoint, estate, windowSeconds), estate.lockdownIdentity,
+                functionLogStream);
     }
 
     /** How many log lines the function wrote while its log was kept aside. */
@@ -144,14 +124,4 @@ final class DemoFunction implements AutoCloseable {
     record Invocation(JsonNode response, String failure) {
     }
 
-    @Override
-    public void close() {
-        saved.forEach((property, value) -> {
-            if (value == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, value);
-            }
-        });
-    }
 }

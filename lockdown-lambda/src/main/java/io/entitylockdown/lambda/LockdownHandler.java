@@ -72,6 +72,15 @@ public final class LockdownHandler implements RequestStreamHandler {
     }
 
     /**
+     * For embedding the function's code (the demo): configuration from {@code env}, but acting with
+     * these credentials instead of the default chain, and writing the structured log to {@code logStream}.
+     */
+    public LockdownHandler(Map<String, String> env, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider
+            credentials, PrintStream logStream) {
+        this(env, LockdownConfig.fromEnvironment(env).aws().withCredentials(credentials), Clock.systemUTC(), logStream);
+    }
+
+    /**
      * @param aws replaces the AWS settings read from {@code env} (tests add interceptors), or null
      */
     LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream) {
