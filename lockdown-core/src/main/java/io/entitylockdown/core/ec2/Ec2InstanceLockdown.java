@@ -511,8 +511,18 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
         report.state("interfaces", interfaces);
         report.state("networkPhase", phase(subject.interfaces()));
+        Parts parts = Parts.of(ctx, subject.instance().vpcId());
+        // Evidence outlives the containment: a released instance still lists the snapshots taken of it.
+        report.step("evidence-snapshots", "ec2:DescribeSnapshots", () -> {
+            List<String> ids = parts.evidence().snapshots(subject.instance().instanceId()).stream()
+                    .map(snapshot -> snapshot.snapshotId() + " (" + snapshot.volumeId() + ", "
+                            + snapshot.stateAsString() + ")")
+                    .toList();
+            report.state("snapshots", ids);
+            return StepOutcome.done(ids.isEmpty() ? "no evidence snapshot of this instance"
+                    : ids.size() + " evidence snapshot(s)");
+        });
         if (subject.recorded().isPresent()) {
-            Parts parts = Parts.of(ctx, subject.instance().vpcId());
             Map<String, Object> denied = new LinkedHashMap<>();
             report.step("credentials", "iam:GetRolePolicy", () -> {
                 for (String role : InstanceRecord.of(subject.recorded().get().state()).roles()) {

@@ -205,7 +205,8 @@ class Ec2InstanceLockdownIT {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("st"));
             ContainmentReport before = engine.status(lab.arn(instance));
-            assertThat(before.state()).containsEntry("contained", false).containsEntry("networkPhase", "open");
+            assertThat(before.state()).containsEntry("contained", false).containsEntry("networkPhase", "open")
+                    .containsEntry("snapshots", List.of());
 
             engine.contain(lab.arn(instance), WINDOW_60);
             ContainmentReport after = engine.status(lab.arn(instance));
@@ -213,6 +214,8 @@ class Ec2InstanceLockdownIT {
             assertThat(after.outcome()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(after.state()).containsEntry("contained", true).containsEntry("networkPhase", "untracked (phase 1)")
                     .containsKey("containedAt").containsEntry("credentialsDenied", Map.of("st", true));
+            assertThat((List<?>) after.state().get("snapshots")).as("the evidence snapshot ids")
+                    .isNotEmpty().allSatisfy(id -> assertThat(id.toString()).startsWith("snap-"));
         }
     }
 
