@@ -2,6 +2,7 @@ package io.entitylockdown.cli;
 
 import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.record.RecordKey;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,8 +14,10 @@ import picocli.CommandLine.Option;
 public final class AccessOptions {
 
     @Option(names = "--external-id", paramLabel = "ID",
-            description = "ExternalId of the member roles (default: env LOCKDOWN_EXTERNAL_ID). Never printed. "
-                    + "Prefer the variable: arguments are visible to other local users.")
+            description = "The deployment's ExternalId (default: env LOCKDOWN_EXTERNAL_ID): sent to assume the member "
+                    + "roles, and the key of the signed records on entities (without it nothing is recorded and release "
+                    + "restores nothing by itself). Never printed. Prefer the variable: arguments are visible to other "
+                    + "local users.")
     String externalId;
 
     @Option(names = "--member-role", paramLabel = "NAME",
@@ -29,11 +32,21 @@ public final class AccessOptions {
 
     /** The configuration with this command's member role name (it is protected by the guardrails). */
     public LockdownConfig config(CliEnvironment environment) {
-        if (noAssumeRole && (externalId != null || memberRole != null)) {
-            throw CliException.badInput("--no-assume-role acts with your own credentials, so --external-id and "
-                    + "--member-role do not apply; drop one or the other");
+        if (noAssumeRole && memberRole != null) {
+            throw CliException.badInput("--no-assume-role acts with your own credentials, so --member-role does not "
+                    + "apply; drop one or the other");
         }
         return environment.config(memberRole);
+    }
+
+    /**
+     * The key that signs and checks the records on entities: derived from the deployment's ExternalId
+     * (the same value the function holds), also with {@code --no-assume-role}. Null without one: then
+     * containment records nothing and release restores nothing by itself.
+     */
+    public RecordKey recordKey(CliEnvironment environment) {
+        String id = externalId != null ? externalId : environment.get(CliEnvironment.EXTERNAL_ID);
+        return id == null || id.isBlank() ? null : RecordKey.fromSecret(id);
     }
 
     public Access access(CliEnvironment environment, LockdownConfig config) {

@@ -59,31 +59,39 @@ final class ContainCommand extends EntityCommand {
 
     /**
      * Phase 1 for every entity; then, when EC2 instances wait for phase 2, one wait for all of them
-     * (until the latest instance's time) and phase 2 for each.
+     * (until the latest instance's time) and phase 2 for each. A stop during the wait isolates them at once.
      */
     static List<ContainmentReport> containAll(LockdownEngine engine, List<String> arns, ContainmentOptions options,
             int parallel, Progress progress, PrintWriter err, Clock clock) {
-        List<ContainmentReport> reports = new ArrayList<>(
-                EntityBatch.run(arns, parallel, progress, arn -> engine.contain(arn, options)));
-        List<ContainmentReport> pending = reports.stream().filter(r -> r.nextPhase() != null).toList();
-        if (pending.isEmpty()) {
-            return reports;
+        CliPhase2 phase2 = new CliPhase2(err);
+        if (!options.dryRun()) {
+            phase2.armShutdownHook(engine, options);
         }
-        List<String> instances = pending.stream().map(ContainmentReport::entity).toList();
-        if (options.dryRun()) {
-            err.println("Dry run: phase 2 (isolation group) would follow " + options.windowSeconds()
-                    + " s after phase 1 for " + instances.size() + " instance(s).");
+        try {
+            List<ContainmentReport> reports = new ArrayList<>(
+                    EntityBatch.run(arns, parallel, progress, arn -> engine.contain(arn, options, phase2)));
+            List<ContainmentReport> pending = reports.stream().filter(r -> r.nextPhase() != null).toList();
+            if (pending.isEmpty()) {
+                return reports;
+            }
+            List<String> instances = pending.stream().map(ContainmentReport::entity).toList();
+            if (options.dryRun()) {
+                err.println("Dry run: phase 2 (isolation group) would follow " + options.windowSeconds()
+                        + " s after phase 1 for " + instances.size() + " instance(s).");
+                return reports;
+            }
+            Instant notBefore = pending.stream().map(r -> Instant.parse(r.nextPhase().notBefore()))
+                    .max(Comparator.naturalOrder()).orElseThrow();
+            err.println("Phase 2 for " + instances.size() + " instance(s) at " + notBefore
+                    + ": the untracked group lets existing connections expire on the short idle timeouts until then. "
+                    + "Ctrl-C isolates them at once.");
+            err.flush();
+            Countdown.await(notBefore, "phase 2 (isolation group)", err, clock);
+            progress.restart(instances.size());
+            reports.addAll(EntityBatch.run(instances, parallel, progress, arn -> engine.isolate(arn, options)));
             return reports;
+        } finally {
+            phase2.disarm();
         }
-        Instant notBefore = pending.stream().map(r -> Instant.parse(r.nextPhase().notBefore()))
-                .max(Comparator.naturalOrder()).orElseThrow();
-        err.println("Phase 2 for " + instances.size() + " instance(s) at " + notBefore
-                + ": the untracked group lets existing connections expire on the short idle timeouts until then.");
-        err.println("If this command is stopped, finish with: lockdown contain --window 0 " + String.join(" ", instances));
-        err.flush();
-        Countdown.await(notBefore, "phase 2 (isolation group)", err, clock);
-        progress.restart(instances.size());
-        reports.addAll(EntityBatch.run(instances, parallel, progress, arn -> engine.isolate(arn, options)));
-        return reports;
     }
 }

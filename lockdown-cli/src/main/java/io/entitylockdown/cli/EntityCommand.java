@@ -5,6 +5,7 @@ import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.ReportBuilder;
@@ -58,7 +59,13 @@ abstract class EntityCommand extends Subcommand {
             Access access = accessOptions.access(environment(), config);
             err().println(intro(valid.size(), access));
             Progress progress = new Progress(err(), valid.size());
-            try (LockdownEngine engine = config.newEngine(access, progress)) {
+            RecordKey recordKey = accessOptions.recordKey(environment());
+            if (recordKey == null && operation() != Operation.STATUS) {
+                err().println("No deployment secret (LOCKDOWN_EXTERNAL_ID or --external-id): records on entities are "
+                        + "neither written nor trusted in this run" + (operation() == Operation.CONTAIN
+                        ? "; keep the report to release by hand" : "") + ".");
+            }
+            try (LockdownEngine engine = config.newEngine(access, progress, () -> recordKey)) {
                 reports.addAll(act(engine, valid, progress));
             }
         }

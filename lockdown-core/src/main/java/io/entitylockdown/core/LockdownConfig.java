@@ -4,12 +4,13 @@ import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.StepListener;
 import io.entitylockdown.core.strategy.StrategyRegistry;
-import io.entitylockdown.core.strategy.Strategies;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The engine's configuration, shared by the Lambda function and the CLI so both read the same
@@ -66,13 +67,23 @@ public record LockdownConfig(AwsSettings aws, String memberRoleName, Guardrails 
         return Access.memberRole(memberRoleName, externalId);
     }
 
-    /** An engine with the standard strategies. */
+    /** An engine with the standard strategies and no record key (records are neither written nor trusted). */
     public LockdownEngine newEngine(Access access, StepListener listener) {
-        return newEngine(access, listener, Strategies.standard(), Clock.systemUTC());
+        return newEngine(access, listener, () -> null);
+    }
+
+    /** An engine with the standard strategies whose records are signed and checked with {@code recordKey}. */
+    public LockdownEngine newEngine(Access access, StepListener listener, Supplier<RecordKey> recordKey) {
+        return engineBuilder(access).listener(listener).recordKey(recordKey).build();
     }
 
     public LockdownEngine newEngine(Access access, StepListener listener, StrategyRegistry strategies, Clock clock) {
-        return new LockdownEngine(new AccountSessions(aws, access), guardrails, strategies, clock, listener);
+        return engineBuilder(access).listener(listener).strategies(strategies).clock(clock).build();
+    }
+
+    /** An engine builder with this configuration's AWS settings and guardrails. */
+    public LockdownEngine.Builder engineBuilder(Access access) {
+        return LockdownEngine.builder().sessions(new AccountSessions(aws, access)).guardrails(guardrails);
     }
 
     /** Member role and guardrail lists for display; contains no secret. */

@@ -1,28 +1,36 @@
 package io.entitylockdown.core;
 
+import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepListener;
 import io.entitylockdown.core.report.StepOutcome;
+import io.entitylockdown.core.report.StepStatus;
 import io.entitylockdown.core.strategy.ContainmentStrategy;
 import io.entitylockdown.core.strategy.EntityContext;
+import io.entitylockdown.core.strategy.Parallel;
+import io.entitylockdown.core.strategy.Phase2Scheduler;
+import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.core.strategy.StrategyRegistry;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The containment engine: validates the ARN, applies the guardrails, reaches the entity's account
  * and runs the entity type's strategy. The Lambda handler and the CLI are thin adapters over this.
  *
  * <p>Every public method returns a report and never throws for a problem with the entity, its
- * account or AWS: bad input is an {@code invalid} report, a guardrail an {@code refused} one,
- * AWS failures are failed steps. Thread-safe: many entities may be handled at once.
+ * account, AWS or a bug in a strategy: bad input is an {@code invalid} report, a guardrail a
+ * {@code refused} one, AWS failures and unexpected exceptions are failed steps. Thread-safe: many
+ * entities may be handled at once.
  */
 public final class LockdownEngine implements AutoCloseable {
     private final AccountSessions sessions;
@@ -30,14 +38,26 @@ public final class LockdownEngine implements AutoCloseable {
     private final StrategyRegistry strategies;
     private final Clock clock;
     private final StepListener listener;
+    private final Supplier<RecordKey> recordKey;
+    private final Parallel parallel = new Parallel();
 
+    private LockdownEngine(Builder builder) {
+        this.sessions = Objects.requireNonNull(builder.sessions, "sessions");
+        this.guardrails = Objects.requireNonNull(builder.guardrails, "guardrails");
+        this.strategies = builder.strategies;
+        this.clock = builder.clock;
+        this.listener = builder.listener;
+        this.recordKey = builder.recordKey;
+    }
+
+    /** An engine with the standard strategies, the system clock, no listener and no record key. */
     public LockdownEngine(AccountSessions sessions, Guardrails guardrails, StrategyRegistry strategies, Clock clock,
             StepListener listener) {
-        this.sessions = sessions;
-        this.guardrails = guardrails;
-        this.strategies = strategies;
-        this.clock = clock;
-        this.listener = listener == null ? StepListener.NONE : listener;
+        this(builder().sessions(sessions).guardrails(guardrails).strategies(strategies).clock(clock).listener(listener));
+    }
+
+    public static Builder builder() {
+        return new Builder();
     }
 
     public StrategyRegistry strategies() {
@@ -48,9 +68,17 @@ public final class LockdownEngine implements AutoCloseable {
         return sessions;
     }
 
-    /** Contains the entity (for EC2: phase 1, and phase 2 too when the window is 0). */
+    /**
+     * Contains the entity (for EC2: phase 1, and phase 2 too when the window is 0). The caller runs
+     * EC2 phase 2 itself after the window ({@link #isolate}).
+     */
     public ContainmentReport contain(String arn, ContainmentOptions options) {
-        return run(arn, Operation.CONTAIN, options, strategy -> ctx -> {
+        return contain(arn, options, Phase2Scheduler.CALLER_RUNS_PHASE_2);
+    }
+
+    /** Contains the entity; for EC2, {@code phase2} is asked to schedule phase 2 before any interface is opened. */
+    public ContainmentReport contain(String arn, ContainmentOptions options, Phase2Scheduler phase2) {
+        return run(arn, Operation.CONTAIN, options, phase2, (strategy, ctx) -> {
             strategy.contain(ctx);
             if (!options.dryRun()) {
                 ctx.report().releaseCommand("lockdown release " + ctx.entity().arn());
@@ -60,59 +88,132 @@ public final class LockdownEngine implements AutoCloseable {
 
     /** EC2 phase 2: every interface to the isolation group. */
     public ContainmentReport isolate(String arn, ContainmentOptions options) {
-        return run(arn, Operation.ISOLATE, options, strategy -> strategy::isolate);
+        return run(arn, Operation.ISOLATE, options, Phase2Scheduler.CALLER_RUNS_PHASE_2, ContainmentStrategy::isolate);
     }
 
-    /** Undoes what containment recorded. */
+    /** Undoes what the entity's authenticated record says containment changed. */
     public ContainmentReport release(String arn, ContainmentOptions options) {
-        return run(arn, Operation.RELEASE, options, strategy -> strategy::release);
+        return run(arn, Operation.RELEASE, options, Phase2Scheduler.CALLER_RUNS_PHASE_2, ContainmentStrategy::release);
     }
 
     /** Reads the containment state; changes nothing. */
     public ContainmentReport status(String arn) {
-        return run(arn, Operation.STATUS, ContainmentOptions.defaults().withDryRun(true), strategy -> strategy::status);
+        return run(arn, Operation.STATUS, ContainmentOptions.defaults().withDryRun(true),
+                Phase2Scheduler.CALLER_RUNS_PHASE_2, ContainmentStrategy::status);
     }
 
-    private ContainmentReport run(String input, Operation operation, ContainmentOptions options,
-            java.util.function.Function<ContainmentStrategy, Consumer<EntityContext>> action) {
+    private ContainmentReport run(String input, Operation operation, ContainmentOptions options, Phase2Scheduler phase2,
+            BiConsumer<ContainmentStrategy, EntityContext> action) {
         EntityArn entity;
         try {
             entity = EntityArn.parse(input);
         } catch (InvalidArnException e) {
             return ReportBuilder.invalid(input, operation, e.getMessage(), clock);
         }
-        ReportBuilder report = new ReportBuilder(entity, operation, options.dryRun(), clock, listener);
         Optional<ContainmentStrategy> strategy = strategies.forType(entity.type());
         if (strategy.isEmpty()) {
             return ReportBuilder.invalid(input, operation,
                     entity.type().displayName() + "s are not supported by this build", clock);
         }
+        ReportBuilder report = new ReportBuilder(entity, operation, options.dryRun(), clock, listener);
         Optional<String> refusal = guardrails.refusal(entity);
         if (refusal.isPresent()) {
             report.record("guardrail", "", StepOutcome.refused(refusal.get()), 0);
             return report.build();
         }
-        AccountSession session = sessions.forEntity(entity);
-        if (sessions.access() instanceof Access.MemberRole member) {
-            var assumed = report.step(ReportBuilder.MEMBER_ROLE_STEP, "sts:AssumeRole", () -> {
-                session.resolveCredentials();
-                return StepOutcome.done("acting as " + member.roleName() + " in " + entity.accountId());
-            });
-            if (assumed.status() != io.entitylockdown.core.report.StepStatus.DONE) {
-                report.note("Nothing was changed: the member role in account " + entity.accountId()
-                        + " could not be assumed. Fix what the failed step names; when it is AccessDenied, check that "
-                        + "the stack lockdown-member-role.yaml is deployed in that account, that it trusts the identity "
-                        + "you act as, and that the ExternalId matches (or use --no-assume-role for your own account).");
-                return report.build();
+        try {
+            AccountSession session = sessions.forEntity(entity);
+            if (sessions.access() instanceof Access.MemberRole member) {
+                var assumed = report.step(ReportBuilder.MEMBER_ROLE_STEP, "sts:AssumeRole", () -> {
+                    session.resolveCredentials();
+                    return StepOutcome.done("acting as " + member.roleName() + " in " + entity.accountId());
+                });
+                if (assumed.status() != StepStatus.DONE) {
+                    report.note("Nothing was changed: the member role in account " + entity.accountId()
+                            + " could not be assumed. Fix what the failed step names; when it is AccessDenied, check "
+                            + "that the stack lockdown-member-role.yaml is deployed in that account, that it trusts the "
+                            + "identity you act as, and that the ExternalId matches (or use --no-assume-role for your "
+                            + "own account).");
+                    return report.build();
+                }
             }
+            EntityContext ctx = new EntityContext(entity, session, options, guardrails, report, clock,
+                    report.startedAt(), recordKey(report), parallel, phase2);
+            action.accept(strategy.get(), ctx);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            // Nothing may escape an entity: a batch goes on past it, and its report says what was done.
+            report.record("internal-error", "", StepOutcome.failed("internal error (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); the steps above say what was done. "
+                    + "Run the same command again (every step is idempotent) and check with lockdown status"), 0);
         }
-        EntityContext ctx = new EntityContext(entity, session, options, guardrails, report, clock, report.startedAt());
-        action.apply(strategy.get()).accept(ctx);
         return report.build();
+    }
+
+    private RecordKey recordKey(ReportBuilder report) {
+        try {
+            return recordKey.get();
+        } catch (RuntimeException e) {
+            report.note("The deployment secret could not be read (" + e.getMessage() + "); records on entities "
+                    + "are neither written nor trusted in this run.");
+            return null;
+        }
     }
 
     @Override
     public void close() {
+        parallel.close();
         sessions.close();
+    }
+
+    /** How to build an engine; sessions and guardrails are required. */
+    public static final class Builder {
+        private AccountSessions sessions;
+        private Guardrails guardrails;
+        private StrategyRegistry strategies = Strategies.standard();
+        private Clock clock = Clock.systemUTC();
+        private StepListener listener = StepListener.NONE;
+        private Supplier<RecordKey> recordKey = () -> null;
+
+        private Builder() {
+        }
+
+        public Builder sessions(AccountSessions value) {
+            this.sessions = value;
+            return this;
+        }
+
+        public Builder guardrails(Guardrails value) {
+            this.guardrails = value;
+            return this;
+        }
+
+        public Builder strategies(StrategyRegistry value) {
+            this.strategies = Objects.requireNonNull(value, "strategies");
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        public Builder listener(StepListener value) {
+            this.listener = value == null ? StepListener.NONE : value;
+            return this;
+        }
+
+        /** The key that signs and checks records; a supplier so a deployment secret can be read late. */
+        public Builder recordKey(Supplier<RecordKey> value) {
+            this.recordKey = value == null ? () -> null : value;
+            return this;
+        }
+
+        public Builder recordKey(RecordKey value) {
+            return recordKey(() -> value);
+        }
+
+        public LockdownEngine build() {
+            return new LockdownEngine(this);
+        }
     }
 }

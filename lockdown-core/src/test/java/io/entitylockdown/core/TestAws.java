@@ -5,14 +5,12 @@ import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
-import io.entitylockdown.core.report.StepListener;
-import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.testkit.MotoServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +29,8 @@ public final class TestAws {
     public static final String MEMBER_ROLE = "EntityLockdownMemberRole";
     public static final CallRecorder ENGINE_CALLS = new CallRecorder();
     public static final Path OBSERVED = Path.of("target", "observed-aws-actions.txt");
+    /** The record key of the test deployment, derived from {@link #EXTERNAL_ID} as the function and CLI derive it. */
+    public static final RecordKey RECORD_KEY = RecordKey.fromSecret(EXTERNAL_ID);
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(TestAws::writeObserved, "observed-actions"));
@@ -63,8 +63,9 @@ public final class TestAws {
 
     /** An engine that assumes the member role (as the deployed function does). */
     public static LockdownEngine memberRoleEngine(MotoServer moto, Guardrails guardrails) {
-        return new LockdownEngine(new AccountSessions(engineSettings(moto), Access.memberRole(MEMBER_ROLE, EXTERNAL_ID)),
-                guardrails, Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+        return LockdownEngine.builder()
+                .sessions(new AccountSessions(engineSettings(moto), Access.memberRole(MEMBER_ROLE, EXTERNAL_ID)))
+                .guardrails(guardrails).recordKey(RECORD_KEY).build();
     }
 
     public static LockdownEngine memberRoleEngine(MotoServer moto) {
@@ -73,8 +74,9 @@ public final class TestAws {
 
     /** An engine that acts with the caller's own credentials (the CLI's --no-assume-role). */
     public static LockdownEngine callerEngine(MotoServer moto) {
-        return new LockdownEngine(new AccountSessions(engineSettings(moto), Access.callerCredentials()),
-                Guardrails.minimal(MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+        return LockdownEngine.builder()
+                .sessions(new AccountSessions(engineSettings(moto), Access.callerCredentials()))
+                .guardrails(Guardrails.minimal(MEMBER_ROLE)).recordKey(RECORD_KEY).build();
     }
 
     /**

@@ -14,6 +14,7 @@ import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
@@ -27,7 +28,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -90,7 +90,9 @@ public final class LockdownHandler implements RequestStreamHandler {
         this.clock = clock;
         this.log = new StructuredLog(logStream, clock);
         Access access = config.memberRole(settings.secret() == null ? null : settings.secret().value());
-        this.engine = config.newEngine(access, log, Strategies.standard(), clock);
+        RecordKey recordKey = settings.secret() == null ? null : RecordKey.fromSecret(settings.secret().value());
+        this.engine = config.engineBuilder(access).listener(log).strategies(Strategies.standard()).clock(clock)
+                .recordKey(recordKey).build();
         var caller = engine.sessions().caller();
         this.sns = caller.configure(SnsClient.builder(), regionOf(settings.auditTopicArn())).build();
         this.sqs = caller.configure(SqsClient.builder(), config.aws().homeRegion()).build();
@@ -164,22 +166,19 @@ public final class LockdownHandler implements RequestStreamHandler {
         if (config.guardrails().refusal(entity).isEmpty()) {
             audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, invocation.requestId, clock.instant()));
         }
-        ContainmentReport report = engine.contain(entity.arn(), options);
+        // EC2: phase 2 is on the delay queue before any interface leaves its groups; when it cannot be
+        // sent, the engine isolates at once instead of opening the network.
+        ContainmentReport report = engine.contain(entity.arn(), options, this::schedulePhase2);
         List<String> extra = new ArrayList<>();
-        String problem = null;
-        if (report.nextPhase() != null) {
-            Optional<String> scheduleProblem = schedulePhase2(entity, report.nextPhase(), extra);
-            problem = scheduleProblem.orElse(null);
-        }
-        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED || problem != null;
+        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
         if (failed) {
             extra.add("Lambda will retry this request (every step is idempotent). If every retry fails, the event is "
                     + "kept on the kept-events queue and the failure topic is told.");
         }
-        boolean audited = audit.publish(AuditMessage.finished(report, source, invocation.requestId, extra, problem));
+        boolean audited = audit.publish(AuditMessage.finished(report, source, invocation.requestId, extra, null));
         invocation.result(source, report, failed ? "failed" : eventOf(report));
         if (failed) {
-            invocation.failures.add(entity.label() + ": " + (problem != null ? problem : report.summary()));
+            invocation.failures.add(entity.label() + ": " + report.summary());
         } else if (!audited && report.outcome() == Outcome.SUCCEEDED) {
             // People must hear about every containment; a retry re-checks the (now contained) entity and says so again.
             invocation.failures.add(entity.label() + ": contained, but the audit message could not be published");
@@ -215,30 +214,21 @@ public final class LockdownHandler implements RequestStreamHandler {
         }
     }
 
-    /** Sends the signed phase-2 message with the window as its delay; returns the problem when it could not. */
-    private Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra) {
+    /**
+     * Sends the signed phase-2 message with the window as its delay. Throws when it cannot, so the
+     * engine isolates the instance at once rather than opening it without a phase 2.
+     */
+    private String schedulePhase2(EntityArn entity, java.time.Instant notBefore, int windowSeconds) {
         if (settings.phase2QueueUrl().isEmpty() || settings.secret() == null) {
-            return Optional.of("Phase 2 (isolation) could not be scheduled: LOCKDOWN_PHASE2_QUEUE_URL is not set. The "
-                    + "instance is in the untracked-connections group until phase 2 runs: run 'lockdown contain "
-                    + entity.arn() + " --window 0' now.");
+            throw new IllegalStateException("LOCKDOWN_PHASE2_QUEUE_URL is not set, so phase 2 cannot be scheduled");
         }
-        int delay = Math.max(0, Math.min(phase.windowSeconds(), ContainmentOptions.MAX_WINDOW_SECONDS));
+        int delay = Math.max(0, Math.min(windowSeconds, ContainmentOptions.MAX_WINDOW_SECONDS));
         Phase2Message message = Phase2Message.create(entity.arn(), delay, clock.instant(), settings.secret());
-        try {
-            String id = sqs.sendMessage(b -> b.queueUrl(settings.phase2QueueUrl()).messageBody(message.toJson())
-                    .delaySeconds(delay)).messageId();
-            log.event("INFO", "phase2-scheduled", "entity", entity.arn(), "delaySeconds", Integer.toString(delay),
-                    "messageId", id);
-            extra.add("Phase 2 (isolation group) is scheduled in " + delay + " s, not before " + phase.notBefore()
-                    + "; another message will report it.");
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            String why = AwsErrors.describe(e, "sqs:SendMessage");
-            log.event("ERROR", "phase2-not-scheduled", "entity", entity.arn(), "error", why);
-            return Optional.of("Phase 2 (isolation) could not be scheduled (" + why + "). The instance stays in the "
-                    + "untracked-connections group until a retry schedules it, or run 'lockdown contain " + entity.arn()
-                    + " --window 0'.");
-        }
+        String id = sqs.sendMessage(b -> b.queueUrl(settings.phase2QueueUrl()).messageBody(message.toJson())
+                .delaySeconds(delay)).messageId();
+        log.event("INFO", "phase2-scheduled", "entity", entity.arn(), "delaySeconds", Integer.toString(delay),
+                "messageId", id);
+        return "scheduled on the delay queue (message " + id + ", delay " + delay + " s, not before " + notBefore + ")";
     }
 
     private void authenticate(LockdownMessage message) throws RejectedMessage {

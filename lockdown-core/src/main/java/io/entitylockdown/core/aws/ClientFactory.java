@@ -68,6 +68,7 @@ final class ClientFactory {
                         .maxAttempts(settings.maxAttempts()).build())
                 .apiCallAttemptTimeout(settings.attemptTimeout())
                 .apiCallTimeout(settings.callTimeout());
+        override.addExecutionInterceptor(SendSignal.INTERCEPTOR);
         settings.interceptors().forEach(override::addExecutionInterceptor);
         builder.region(region)
                 .credentialsProvider(credentials)

@@ -5,9 +5,8 @@ import io.entitylockdown.core.report.StepOutcome;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.ConnectionTrackingConfiguration;
 import software.amazon.awssdk.services.ec2.model.ConnectionTrackingSpecificationRequest;
-import software.amazon.awssdk.services.ec2.model.NetworkInterface;
+import software.amazon.awssdk.services.ec2.model.ConnectionTrackingSpecificationResponse;
 
 /**
  * The idle timeouts of tracked connections on a network interface. Shortening them to the minimum
@@ -29,55 +28,56 @@ final class ConnectionTracking {
         this.ec2 = ec2;
     }
 
-    /** {@code tcp,udpStream,udp} as reported by EC2, or empty when it reports no configuration. */
-    static String describe(NetworkInterface eni) {
-        ConnectionTrackingConfiguration c = eni.connectionTrackingConfiguration();
+    /** {@code tcp,udpStream,udp} as reported by EC2 (a missing value is empty), or empty when it reports none. */
+    static String describe(ConnectionTrackingSpecificationResponse c) {
         if (c == null || c.tcpEstablishedTimeout() == null && c.udpStreamTimeout() == null && c.udpTimeout() == null) {
             return "";
         }
-        return c.tcpEstablishedTimeout() + "," + c.udpStreamTimeout() + "," + c.udpTimeout();
+        return text(c.tcpEstablishedTimeout()) + "," + text(c.udpStreamTimeout()) + "," + text(c.udpTimeout());
+    }
+
+    private static String text(Integer value) {
+        return value == null ? "" : value.toString();
     }
 
     /**
-     * @param shortenedBefore containment recorded that it set them already; trusted only when EC2
-     *     reports no configuration at all
+     * @param reported        what EC2 reports now ({@link #describe})
+     * @param shortenedBefore the signed record says containment set them already; trusted only when EC2
+     *                        reports no configuration at all
      */
-    StepOutcome shorten(NetworkInterface eni, boolean shortenedBefore, boolean dryRun) {
-        String id = eni.networkInterfaceId();
-        String reported = describe(eni);
+    StepOutcome shorten(String interfaceId, String reported, boolean shortenedBefore, boolean dryRun) {
         if (reported.equals(SHORTEST)) {
-            return StepOutcome.already(id + " already has the shortest idle timeouts (TCP established "
+            return StepOutcome.already(interfaceId + " already has the shortest idle timeouts (TCP established "
                     + TCP_ESTABLISHED + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s)");
         }
         if (reported.isEmpty() && shortenedBefore) {
-            return StepOutcome.already(id + ": the shortest idle timeouts were set by this containment earlier "
+            return StepOutcome.already(interfaceId + ": the shortest idle timeouts were set by this containment earlier "
                     + "(EC2 reports no configuration to compare with)");
         }
         if (dryRun) {
-            return StepOutcome.wouldDo("set the idle timeouts of " + id + " to TCP established " + TCP_ESTABLISHED
-                    + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s");
+            return StepOutcome.wouldDo("set the idle timeouts of " + interfaceId + " to TCP established "
+                    + TCP_ESTABLISHED + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s");
         }
-        return set(id, TCP_ESTABLISHED, UDP_STREAM, UDP, "set to TCP established " + TCP_ESTABLISHED
+        return set(interfaceId, TCP_ESTABLISHED, UDP_STREAM, UDP, "set to TCP established " + TCP_ESTABLISHED
                 + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s");
     }
 
     /** Puts back the timeouts recorded before containment ({@code tcp,udpStream,udp}). */
-    StepOutcome restore(NetworkInterface eni, String recorded, boolean dryRun) {
-        String id = eni.networkInterfaceId();
+    StepOutcome restore(String interfaceId, String reported, String recorded, boolean dryRun) {
         if (recorded.isEmpty()) {
-            return StepOutcome.skipped(id + ": EC2 reported no idle timeouts before containment, so the short ones "
-                    + "stay; set them with: aws ec2 modify-network-interface-attribute --network-interface-id " + id
-                    + " --connection-tracking-specification TcpEstablishedTimeout=SECONDS,UdpStreamTimeout=SECONDS,"
-                    + "UdpTimeout=SECONDS");
+            return StepOutcome.skipped(interfaceId + ": EC2 reported no idle timeouts before containment, so the short "
+                    + "ones stay; set them with: aws ec2 modify-network-interface-attribute --network-interface-id "
+                    + interfaceId + " --connection-tracking-specification TcpEstablishedTimeout=SECONDS,"
+                    + "UdpStreamTimeout=SECONDS,UdpTimeout=SECONDS");
         }
-        if (describe(eni).equals(recorded)) {
-            return StepOutcome.already(id + " has its original idle timeouts " + recorded);
+        if (reported.equals(recorded)) {
+            return StepOutcome.already(interfaceId + " has its original idle timeouts " + recorded);
         }
         if (dryRun) {
-            return StepOutcome.wouldDo("restore the idle timeouts of " + id + " to " + recorded);
+            return StepOutcome.wouldDo("restore the idle timeouts of " + interfaceId + " to " + recorded);
         }
         String[] parts = recorded.split(",", -1);
-        return set(id, seconds(parts, 0), seconds(parts, 1), seconds(parts, 2), "restored to " + recorded);
+        return set(interfaceId, seconds(parts, 0), seconds(parts, 1), seconds(parts, 2), "restored to " + recorded);
     }
 
     /** A timeout EC2 did not report stays unset, so EC2 keeps its own value for it. */

@@ -4,7 +4,9 @@ import io.entitylockdown.core.LockdownException;
 import io.entitylockdown.core.report.AwsErrors;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -75,10 +77,21 @@ final class ContainmentGroups {
 
     /** The group of this kind in the VPC, without changing anything. */
     Optional<SecurityGroup> find(Kind kind) {
+        return Optional.ofNullable(findAll().get(kind));
+    }
+
+    /** Both groups of the VPC, in one request; a kind is absent when its group does not exist yet. */
+    Map<Kind, SecurityGroup> findAll() {
         List<SecurityGroup> found = ec2.describeSecurityGroups(b -> b.filters(
                 Filter.builder().name("vpc-id").values(vpcId).build(),
-                Filter.builder().name("group-name").values(kind.groupName).build())).securityGroups();
-        return found.stream().min(Comparator.comparing(SecurityGroup::groupId));
+                Filter.builder().name("group-name").values(Kind.UNTRACKED.groupName, Kind.ISOLATION.groupName)
+                        .build())).securityGroups();
+        Map<Kind, SecurityGroup> byKind = new EnumMap<>(Kind.class);
+        for (Kind kind : Kind.values()) {
+            found.stream().filter(g -> kind.groupName.equals(g.groupName()))
+                    .min(Comparator.comparing(SecurityGroup::groupId)).ifPresent(g -> byKind.put(kind, g));
+        }
+        return byKind;
     }
 
     /** What would have to change for the group to have exactly its kind's rules. */
@@ -88,8 +101,16 @@ final class ContainmentGroups {
 
     /** Finds, creates or repairs the group of this kind, and verifies its rules. */
     Group ensure(Kind kind) {
+        return ensure(kind, find(kind).orElse(null));
+    }
+
+    /**
+     * Creates or repairs the group of this kind, starting from {@code found} (read earlier in the run,
+     * null when it did not exist): a group that exists with exactly its rules costs no request.
+     */
+    Group ensure(Kind kind, SecurityGroup found) {
         List<String> changes = new ArrayList<>();
-        SecurityGroup group = find(kind).orElse(null);
+        SecurityGroup group = found;
         if (group == null) {
             String created = create(kind, changes);
             // Where names are not unique (emulators) a racer may have created one too: every
@@ -99,8 +120,8 @@ final class ContainmentGroups {
             if (!group.groupId().equals(created)) {
                 changes.remove("created");
             }
+            dropDuplicates(kind, group.groupId(), changes);
         }
-        dropDuplicates(kind, group.groupId(), changes);
         if (group.tags().stream().noneMatch(t -> t.key().equals(KIND_TAG) && t.value().equals(kind.tagValue))) {
             String id = group.groupId();
             ec2.createTags(b -> b.resources(id).tags(Tag.builder().key(KIND_TAG).value(kind.tagValue).build()));

@@ -4,22 +4,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
-import io.entitylockdown.core.LockdownException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The inline policy, one per role, that denies everything to the credentials the role delivered to
- * contained instances. The condition key {@code ec2:SourceInstanceARN} is set by EC2 on the
- * credentials of an instance profile, and follows them when they are stolen and used elsewhere, so
- * other instances sharing the role keep working.
+ * The inline role policies that deny everything to the credentials a role delivered to a contained
+ * instance. The condition key {@code ec2:SourceInstanceARN} is set by EC2 on the credentials of an
+ * instance profile and follows them when they are stolen and used elsewhere, so other instances that
+ * share the role keep working.
+ *
+ * <p>One policy per instance, {@code EntityLockdownDenyInstance-<instance id>}: concurrent
+ * containments of instances on one role never write the same policy, so none can lose another's
+ * update. Only when the role's inline quota is full does containment fall back to the shared list
+ * {@value #SHARED_NAME} (see docs/ec2-instance.md).
  */
 public final class CredentialDenyPolicy {
-    public static final String POLICY_NAME = "EntityLockdownInstanceCredentialsDeny";
+    /** Prefix of the per-instance policy names. */
+    public static final String PER_INSTANCE_PREFIX = "EntityLockdownDenyInstance-";
+    /** The shared list, used only when a per-instance policy does not fit. */
+    public static final String SHARED_NAME = "EntityLockdownInstanceCredentialsDeny";
     static final String SID = "EntityLockdownContainedInstances";
     static final String CONDITION_KEY = "ec2:SourceInstanceARN";
     /** IAM: the inline policies of one role together may hold 10,240 characters, white space not counted. */
@@ -28,11 +36,19 @@ public final class CredentialDenyPolicy {
     private CredentialDenyPolicy() {
     }
 
+    public static String perInstanceName(String instanceId) {
+        return PER_INSTANCE_PREFIX + instanceId;
+    }
+
     /** The policy document denying everything to the credentials of these instances (sorted, no duplicates). */
     public static String document(Collection<String> instanceArns) {
         if (instanceArns.isEmpty()) {
             throw new IllegalArgumentException("A credentials deny policy needs at least one instance ARN");
         }
+        return Json.write(tree(new TreeSet<>(instanceArns)));
+    }
+
+    private static ObjectNode tree(Set<String> instanceArns) {
         ObjectNode policy = Json.mapper().createObjectNode();
         policy.put("Version", "2012-10-17");
         ObjectNode statement = policy.putArray("Statement").addObject();
@@ -41,38 +57,32 @@ public final class CredentialDenyPolicy {
         statement.put("Action", "*");
         statement.put("Resource", "*");
         ArrayNode arns = statement.putObject("Condition").putObject("ArnEquals").putArray(CONDITION_KEY);
-        new TreeSet<>(instanceArns).forEach(arns::add);
-        return Json.write(policy);
+        instanceArns.forEach(arns::add);
+        return policy;
     }
 
     /**
-     * The instance ARNs a document written by {@link #document} lists. IAM returns documents
-     * URL-encoded; both forms are accepted.
+     * The instance ARNs a document lists, when it is exactly a document {@link #document} writes;
+     * empty for anything else (a look-alike denies what it likes, not what the lockdown needs).
      */
-    public static Set<String> instanceArns(String document) {
+    public static Optional<Set<String>> instanceArns(String document) {
         String text = document.trim().startsWith("{") ? document : URLDecoder.decode(document, StandardCharsets.UTF_8);
         JsonNode policy;
         try {
             policy = Json.mapper().readTree(text);
         } catch (IOException e) {
-            throw new LockdownException("The role policy " + POLICY_NAME + " is not valid JSON; it was edited by hand. "
-                    + "Delete it or fix it, then contain again", e);
+            return Optional.empty();
+        }
+        if (policy == null) {
+            return Optional.empty();
+        }
+        JsonNode values = policy.path("Statement").path(0).path("Condition").path("ArnEquals").path(CONDITION_KEY);
+        if (!values.isArray() || values.isEmpty()) {
+            return Optional.empty();
         }
         Set<String> arns = new TreeSet<>();
-        JsonNode statements = policy.path("Statement");
-        Iterable<JsonNode> list = statements.isArray() ? statements : java.util.List.of(statements);
-        for (JsonNode statement : list) {
-            JsonNode condition = statement.path("Condition");
-            for (String operator : new String[] {"ArnEquals", "StringEquals", "ArnLike", "StringLike"}) {
-                JsonNode values = condition.path(operator).path(CONDITION_KEY);
-                if (values.isTextual()) {
-                    arns.add(values.asText());
-                } else if (values.isArray()) {
-                    values.forEach(v -> arns.add(v.asText()));
-                }
-            }
-        }
-        return arns;
+        values.forEach(v -> arns.add(v.asText()));
+        return tree(arns).equals(policy) ? Optional.of(arns) : Optional.empty();
     }
 
     /** How IAM counts a policy against the role's inline quota: every character except white space. */

@@ -1,8 +1,8 @@
 package io.entitylockdown.core.iam;
 
 import io.entitylockdown.core.EntityArn;
-import io.entitylockdown.core.EntityMismatchException;
 import io.entitylockdown.core.EntityType;
+import io.entitylockdown.core.record.TaggedEntity;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AttachedPolicy;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -17,13 +19,22 @@ import software.amazon.awssdk.services.iam.model.Tag;
 
 /**
  * An IAM user or role, seen through the calls containment needs. Users and roles have parallel APIs
- * (AttachUserPolicy / AttachRolePolicy ...); this keeps the containment logic written once.
+ * (PutUserPolicy / PutRolePolicy ...); this keeps the containment logic written once.
  */
 public final class IamPrincipal implements TaggedEntity {
     private final IamClient iam;
     private final boolean user;
     private final String name;
     private final String arn;
+
+    /**
+     * What IAM says about the principal now.
+     *
+     * @param arn  its ARN, with its real path
+     * @param tags every tag (GetUser and GetRole return them)
+     */
+    public record Facts(String arn, Map<String, String> tags) {
+    }
 
     private IamPrincipal(IamClient iam, boolean user, String name, String arn) {
         this.iam = iam;
@@ -44,6 +55,7 @@ public final class IamPrincipal implements TaggedEntity {
         return name;
     }
 
+    /** The ARN as given (the guardrails judged this one). */
     public String arn() {
         return arn;
     }
@@ -57,32 +69,31 @@ public final class IamPrincipal implements TaggedEntity {
         return (user ? "user " : "role ") + name;
     }
 
-    /** The IAM action for a user/role operation: call("Attach", "Policy") is iam:AttachUserPolicy or iam:AttachRolePolicy. */
+    /** The IAM action for a user/role operation: call("Put", "Policy") is iam:PutUserPolicy or iam:PutRolePolicy. */
     public String call(String verb, String suffix) {
         return "iam:" + verb + (user ? "User" : "Role") + suffix;
     }
 
-    /**
-     * Throws {@link NoSuchEntityException} when the principal does not exist, and
-     * {@link EntityMismatchException} when it exists under another ARN (IAM finds users and roles by
-     * name alone, whatever path the ARN gives; the guardrails judged the ARN as given).
-     */
-    public void requireExists() {
-        String actual = user ? iam.getUser(b -> b.userName(name)).user().arn()
-                : iam.getRole(b -> b.roleName(name)).role().arn();
-        if (!arn.equals(actual)) {
-            throw new EntityMismatchException(arn, actual);
+    /** GetUser / GetRole: the real ARN and every tag. Throws NoSuchEntityException when missing. */
+    public Facts lookup() {
+        if (user) {
+            var found = iam.getUser(b -> b.userName(name)).user();
+            return new Facts(found.arn(), map(found.tags()));
         }
+        var found = iam.getRole(b -> b.roleName(name)).role();
+        return new Facts(found.arn(), map(found.tags()));
     }
 
-    @Override
-    public Map<String, String> tags() {
-        List<Tag> tags = user
-                ? iam.listUserTagsPaginator(b -> b.userName(name)).tags().stream().toList()
-                : iam.listRoleTagsPaginator(b -> b.roleName(name)).tags().stream().toList();
+    private static Map<String, String> map(List<Tag> tags) {
         Map<String, String> map = new LinkedHashMap<>();
         tags.forEach(t -> map.put(t.key(), t.value()));
         return map;
+    }
+
+    /** Every tag, read on its own (ListUserTags / ListRoleTags are not needed: lookup() returns tags). */
+    @Override
+    public Map<String, String> tags() {
+        return lookup().tags();
     }
 
     @Override
@@ -147,25 +158,36 @@ public final class IamPrincipal implements TaggedEntity {
             String document = user
                     ? iam.getUserPolicy(b -> b.userName(name).policyName(policyName)).policyDocument()
                     : iam.getRolePolicy(b -> b.roleName(name).policyName(policyName)).policyDocument();
-            return Optional.of(DenyPolicies.decode(document));
+            return Optional.of(ContainmentPolicy.decode(document));
         } catch (NoSuchEntityException e) {
             return Optional.empty();
         }
     }
 
     public void putInline(String policyName, String document) {
+        putInline(policyName, document, o -> { });
+    }
+
+    /** Puts an inline policy; {@code override} may attach a send signal (the first write of a containment). */
+    public void putInline(String policyName, String document, Consumer<AwsRequestOverrideConfiguration.Builder> override) {
         if (user) {
-            iam.putUserPolicy(b -> b.userName(name).policyName(policyName).policyDocument(document));
+            iam.putUserPolicy(b -> b.userName(name).policyName(policyName).policyDocument(document)
+                    .overrideConfiguration(override));
         } else {
-            iam.putRolePolicy(b -> b.roleName(name).policyName(policyName).policyDocument(document));
+            iam.putRolePolicy(b -> b.roleName(name).policyName(policyName).policyDocument(document)
+                    .overrideConfiguration(override));
         }
     }
 
     public void deleteInline(String policyName) {
-        if (user) {
-            iam.deleteUserPolicy(b -> b.userName(name).policyName(policyName));
-        } else {
-            iam.deleteRolePolicy(b -> b.roleName(name).policyName(policyName));
+        try {
+            if (user) {
+                iam.deleteUserPolicy(b -> b.userName(name).policyName(policyName));
+            } else {
+                iam.deleteRolePolicy(b -> b.roleName(name).policyName(policyName));
+            }
+        } catch (NoSuchEntityException e) {
+            // already gone: what deleting wanted
         }
     }
 }

@@ -1,203 +1,314 @@
 package io.entitylockdown.core.iam;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.entitylockdown.core.Json;
+import io.entitylockdown.core.EntityMismatchException;
 import io.entitylockdown.core.aws.Partitions;
+import io.entitylockdown.core.aws.SendSignal;
 import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepOutcome;
-import io.entitylockdown.core.strategy.StateTags;
+import io.entitylockdown.core.report.Verdict;
+import io.entitylockdown.core.strategy.EntityContext;
+import io.entitylockdown.core.strategy.Parallel;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import software.amazon.awssdk.services.iam.model.IamException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Denies everything to one user or role: the partition's {@code AWSDenyAll}, or the equivalent inline
- * deny when the managed-policy quota is full, plus the inline deny on sessions issued before
- * containment. Releases exactly what it recorded and keeps the session revocation.
+ * Denies everything to one user or role, first request first: the lockdown's own inline policy
+ * ({@link ContainmentPolicy}) needs no prior read, so it is sent before anything else, and the lookup
+ * that proves the ARN exact (and reads the record in the tags) goes out the moment it is on its way.
+ *
+ * <p>When the inline policy does not fit (IAM's inline size quota: 2,048 characters per user, 10,240
+ * per role), the AWS managed {@code AWSDenyAll} is attached instead and the session revocation alone is
+ * tried in the space left.
  */
 public final class PrincipalDenial {
-    /** State key: true when containment attaches AWSDenyAll (it was not attached before), so release detaches it. */
-    public static final String ATTACHED_DENY_ALL = "attachedDenyAll";
-    /** State key: true when containment put the inline deny-all because the managed-policy quota was full. */
-    public static final String PUT_INLINE_DENY_ALL = "putInlineDenyAll";
-
+    private final EntityContext ctx;
     private final IamPrincipal principal;
+    private final String prefix;
     private final String denyAllArn;
 
-    public PrincipalDenial(IamPrincipal principal, String partition) {
+    /**
+     * What the first wave found and did.
+     *
+     * @param facts           the principal as IAM has it (ARN, tags)
+     * @param cutOff          sessions issued before this are denied
+     * @param inlineInForce   the containment policy was written (or, in a dry run, would be)
+     * @param attachedDenyAll this run attached AWSDenyAll (quota fallback), which was not attached before
+     * @param denied          everything is denied now (the policy or AWSDenyAll)
+     */
+    public record Denied(IamPrincipal.Facts facts, Instant cutOff, boolean inlineInForce, boolean attachedDenyAll,
+            boolean denied) {
+    }
+
+    public PrincipalDenial(EntityContext ctx, IamPrincipal principal, String stepPrefix) {
+        this.ctx = ctx;
         this.principal = principal;
-        this.denyAllArn = Partitions.denyAllPolicyArn(partition);
+        this.prefix = stepPrefix;
+        this.denyAllArn = Partitions.denyAllPolicyArn(ctx.entity().partition());
     }
 
-    /** The prior state release needs. */
-    public ObjectNode observe() {
-        ObjectNode state = Json.mapper().createObjectNode();
-        state.put(ATTACHED_DENY_ALL, !principal.attachedPolicies().contains(denyAllArn));
-        state.put(PUT_INLINE_DENY_ALL, false);
-        return state;
+    public IamPrincipal principal() {
+        return principal;
     }
 
-    /** Step: attach AWSDenyAll, falling back to the inline deny when the managed-policy quota is full. */
-    public void denyAll(ReportBuilder report, String step, boolean dryRun) {
-        report.step(step, principal.call("Attach", "Policy"), () -> {
-            if (principal.attachedPolicies().contains(denyAllArn)) {
-                return StepOutcome.already("AWSDenyAll is attached to " + principal.describe());
-            }
-            if (inlineDenyAllPresent()) {
-                return StepOutcome.already("the inline deny " + DenyPolicies.DENY_ALL_NAME + " is on " + principal.describe());
-            }
-            if (dryRun) {
-                return StepOutcome.wouldDo("attach " + denyAllArn + " to " + principal.describe());
-            }
+    /**
+     * Wave 1: the containment policy first; the lookup and {@code alongside} reads start while it is
+     * being sent. Empty when the principal is not there or is not exactly the ARN given; the steps say
+     * why, and a policy written under a wrong path (which could deny nothing) is removed again.
+     */
+    public Optional<Denied> denyFirst(List<Parallel.Task> alongside) {
+        ReportBuilder report = ctx.report();
+        Instant cutOff = ContainmentPolicy.cutOff(ctx.now());
+        String document = ContainmentPolicy.document(principal.arn(), cutOff, true);
+        AtomicReference<IamPrincipal.Facts> facts = new AtomicReference<>();
+        AtomicReference<Exception> lookupError = new AtomicReference<>();
+        AtomicReference<Exception> putError = new AtomicReference<>();
+        AtomicReference<Optional<String>> existing = new AtomicReference<>(Optional.empty());
+        List<Parallel.Task> wave = new ArrayList<>();
+        wave.add(() -> {
             try {
-                principal.attach(denyAllArn);
-                return StepOutcome.done("attached " + denyAllArn + " to " + principal.describe());
-            } catch (IamException e) {
-                if (!"LimitExceeded".equals(AwsErrors.code(e))) {
-                    throw e;
+                facts.set(principal.lookup());
+            } catch (Exception e) {
+                lookupError.set(e);
+            }
+        });
+        wave.addAll(alongside);
+        if (ctx.dryRun()) {
+            wave.add(() -> existing.set(principal.inlinePolicy(ContainmentPolicy.NAME)));
+            ctx.parallel().all(report, wave);
+        } else {
+            SendSignal signal = new SendSignal();
+            Future<?> put = ctx.parallel().start(report, () -> {
+                try {
+                    principal.putInline(ContainmentPolicy.NAME, document, signal::attach);
+                } catch (Exception e) {
+                    putError.set(e);
+                } finally {
+                    signal.release();
+                }
+            });
+            signal.awaitSent();
+            ctx.parallel().all(report, wave);
+            ctx.parallel().join(report, List.of(put));
+        }
+        String step = prefix + "deny-all";
+        String call = principal.call("Put", "Policy");
+        if (lookupError.get() != null) {
+            Exception e = lookupError.get();
+            String detail = AwsErrors.isNotFound(e)
+                    ? "The IAM " + principal.describe() + " does not exist; check the ARN (account, path and name). "
+                            + "Nothing was changed"
+                    : AwsErrors.describe(e, principal.call("Get", "")) + ". The " + principal.describe()
+                            + " could not be looked up, so nothing more is done; run again";
+            report.record(prefix + "find-" + (principal.isUser() ? "user" : "role"), principal.call("Get", ""),
+                    StepOutcome.failed(detail), 0);
+            if (putError.get() == null && !ctx.dryRun()) {
+                report.record(step, call, StepOutcome.done("put " + ContainmentPolicy.NAME + " on " + principal.describe()
+                        + " (it applies only if the ARN given is exact, which the failed lookup could not prove)"), 0);
+            }
+            return Optional.empty();
+        }
+        if (!facts.get().arn().equals(principal.arn())) {
+            String mismatch = new EntityMismatchException(principal.arn(), facts.get().arn()).getMessage();
+            if (putError.get() == null && !ctx.dryRun()) {
+                try {
+                    principal.deleteInline(ContainmentPolicy.NAME);
+                } catch (RuntimeException e) {
+                    mismatch += " (the policy " + ContainmentPolicy.NAME + " written meanwhile denies nothing, being "
+                            + "conditioned on the ARN given, but could not be removed: " + AwsErrors.describe(e,
+                            principal.call("Delete", "Policy")) + ")";
                 }
             }
-            principal.putInline(DenyPolicies.DENY_ALL_NAME, DenyPolicies.denyAll());
-            return StepOutcome.done("the managed-policy quota of " + principal.describe() + " is full (LimitExceeded on "
-                    + principal.call("Attach", "Policy") + "); put the equivalent inline deny " + DenyPolicies.DENY_ALL_NAME
-                    + " instead" + recordInlineFallback());
-        });
-    }
-
-    /** Step: deny sessions issued before the cut-off; an existing revocation at or after it is kept. */
-    public void revokeOlderSessions(ReportBuilder report, String step, Instant cutOff, boolean dryRun) {
-        report.step(step, principal.call("Put", "Policy"), () -> {
-            Optional<Instant> existing = revokedBefore();
-            if (existing.isPresent() && !existing.get().isBefore(cutOff)) {
-                return StepOutcome.already("sessions of " + principal.describe() + " issued before "
-                        + DenyPolicies.iso(existing.get()) + " are denied (" + DenyPolicies.REVOKE_NAME + ")");
-            }
-            String moved = existing.map(t -> " (it cut off at " + DenyPolicies.iso(t) + " before)").orElse("");
-            if (dryRun) {
-                return StepOutcome.wouldDo("put " + DenyPolicies.REVOKE_NAME + " on " + principal.describe()
-                        + ", denying sessions issued before " + DenyPolicies.iso(cutOff) + moved);
-            }
-            principal.putInline(DenyPolicies.REVOKE_NAME, DenyPolicies.revokeOlderSessions(cutOff));
-            return StepOutcome.done("put " + DenyPolicies.REVOKE_NAME + " on " + principal.describe()
-                    + ": sessions issued before " + DenyPolicies.iso(cutOff) + " are denied" + moved);
-        });
-    }
-
-    /** Read-back checks after containment. */
-    public void verify(ReportBuilder report, Instant cutOff) {
-        try {
-            boolean managed = principal.attachedPolicies().contains(denyAllArn);
-            boolean inline = inlineDenyAllPresent();
-            report.check("deny-all on " + principal.describe(), managed || inline,
-                    managed ? "AWSDenyAll attached" : inline ? "inline " + DenyPolicies.DENY_ALL_NAME + " present"
-                            : "neither AWSDenyAll nor " + DenyPolicies.DENY_ALL_NAME + " found");
-        } catch (RuntimeException e) {
-            report.check("deny-all on " + principal.describe(), false, "could not read back: " + AwsErrors.describe(e, ""));
+            report.record(prefix + "find-" + (principal.isUser() ? "user" : "role"), principal.call("Get", ""),
+                    StepOutcome.failed(mismatch), 0);
+            return Optional.empty();
         }
-        try {
-            Optional<Instant> revoked = revokedBefore();
-            report.check("older sessions of " + principal.describe() + " revoked",
-                    revoked.isPresent() && !revoked.get().isBefore(cutOff),
-                    revoked.map(t -> DenyPolicies.REVOKE_NAME + " denies sessions issued before " + DenyPolicies.iso(t))
-                            .orElse(DenyPolicies.REVOKE_NAME + " missing or not a revocation"));
-        } catch (RuntimeException e) {
-            report.check("older sessions of " + principal.describe() + " revoked", false,
-                    "could not read back: " + AwsErrors.describe(e, ""));
+        if (ctx.dryRun()) {
+            Optional<ContainmentPolicy.Form> form = existing.get().flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+            boolean inForce = form.map(ContainmentPolicy.Form::denyAll).orElse(false);
+            report.record(step, call, inForce
+                    ? StepOutcome.already(ContainmentPolicy.NAME + " denies everything to " + principal.describe())
+                    : StepOutcome.wouldDo("put " + ContainmentPolicy.NAME + " on " + principal.describe()
+                            + ", denying everything and sessions issued before " + ContainmentPolicy.iso(cutOff)
+                            + (existing.get().isPresent() ? " (a policy of that name is there but is not the lockdown's:"
+                                    + " it would be replaced)" : "")), 0);
+            return Optional.of(new Denied(facts.get(), cutOff, inForce, false, inForce));
+        }
+        if (putError.get() == null) {
+            report.record(step, call, StepOutcome.done("put " + ContainmentPolicy.NAME + " on " + principal.describe()
+                    + ": everything is denied, and sessions issued before " + ContainmentPolicy.iso(cutOff)
+                    + " stay denied after release"), 0);
+            return Optional.of(new Denied(facts.get(), cutOff, true, false, true));
+        }
+        if ("LimitExceeded".equals(AwsErrors.code(putError.get()))) {
+            return Optional.of(fallback(facts.get(), cutOff, step));
+        }
+        report.record(step, call, StepOutcome.failed(AwsErrors.describe(putError.get(), call)), 0);
+        return Optional.of(new Denied(facts.get(), cutOff, false, false, false));
+    }
+
+    /** The inline quota is full: attach AWSDenyAll, and put the revocation alone if it fits. */
+    private Denied fallback(IamPrincipal.Facts facts, Instant cutOff, String step) {
+        ReportBuilder report = ctx.report();
+        AtomicReference<Boolean> attachedByUs = new AtomicReference<>(false);
+        var attach = report.step(step, principal.call("Attach", "Policy"), () -> {
+            if (principal.attachedPolicies().contains(denyAllArn)) {
+                return StepOutcome.already("the inline policy quota of " + principal.describe() + " is full "
+                        + "(LimitExceeded), and AWSDenyAll is attached to it already");
+            }
+            principal.attach(denyAllArn);
+            attachedByUs.set(true);
+            return StepOutcome.done("the inline policy quota of " + principal.describe() + " is full (LimitExceeded on "
+                    + principal.call("Put", "Policy") + "); attached " + denyAllArn + " instead");
+        });
+        boolean denied = attach.status() != io.entitylockdown.core.report.StepStatus.FAILED;
+        var revoke = report.step(prefix + "revoke-older-sessions", principal.call("Put", "Policy"), () -> {
+            principal.putInline(ContainmentPolicy.NAME, ContainmentPolicy.document(principal.arn(), cutOff, false));
+            return StepOutcome.done("put the session revocation alone as " + ContainmentPolicy.NAME + " on "
+                    + principal.describe() + ": sessions issued before " + ContainmentPolicy.iso(cutOff) + " stay denied "
+                    + "after release");
+        });
+        if (revoke.status() == io.entitylockdown.core.report.StepStatus.FAILED) {
+            report.note("Sessions of " + principal.describe() + " issued before the containment are denied only while "
+                    + "AWSDenyAll is attached: the inline quota has no room for the lasting revocation. Before "
+                    + "releasing, free inline policy space and contain again.");
+        }
+        return new Denied(facts, cutOff, revoke.status() != io.entitylockdown.core.report.StepStatus.FAILED,
+                attachedByUs.get(), denied);
+    }
+
+    /** Read-back after containment: the policy is exactly the lockdown's (or AWSDenyAll is attached). */
+    public void verify(Denied denied) {
+        ReportBuilder report = ctx.report();
+        String what = principal.describe();
+        if (denied.inlineInForce() && !denied.attachedDenyAll()) {
+            report.verify("everything denied to " + what + ", older sessions revoked", () -> {
+                Optional<ContainmentPolicy.Form> form = principal.inlinePolicy(ContainmentPolicy.NAME)
+                        .flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+                if (form.isEmpty()) {
+                    return Verdict.fail(ContainmentPolicy.NAME + " is missing or is not the lockdown's document");
+                }
+                boolean ok = form.get().denyAll() && !form.get().cutOff().isBefore(denied.cutOff());
+                return Verdict.of(ok, ContainmentPolicy.NAME + (form.get().denyAll() ? " denies everything" : " no "
+                        + "longer denies everything") + " and sessions issued before "
+                        + ContainmentPolicy.iso(form.get().cutOff()));
+            });
+            return;
+        }
+        report.verify("everything denied to " + what, () -> {
+            boolean attached = principal.attachedPolicies().contains(denyAllArn);
+            return Verdict.of(attached, attached ? "AWSDenyAll attached" : "AWSDenyAll not attached");
+        });
+        if (denied.inlineInForce()) {
+            report.verify("older sessions of " + what + " revoked", () -> {
+                Optional<ContainmentPolicy.Form> form = principal.inlinePolicy(ContainmentPolicy.NAME)
+                        .flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+                return Verdict.of(form.isPresent() && !form.get().cutOff().isBefore(denied.cutOff()),
+                        form.map(f -> "sessions issued before " + ContainmentPolicy.iso(f.cutOff()) + " denied")
+                                .orElse(ContainmentPolicy.NAME + " missing or not the lockdown's document"));
+            });
         }
     }
 
     /**
-     * Steps: undo the deny-all as recorded. The inline deny-all is removed whenever present, even when a
-     * concurrent run's record lost the fallback flag: only Entity Lockdown writes a policy of that name.
-     * The session revocation is kept (a note says so).
+     * Release: the containment policy keeps only the session revocation (the record proves the
+     * lockdown put it), and AWSDenyAll is detached when the record says containment attached it.
+     *
+     * @param current    the policy document read before, if any
+     * @param recordedAt the record's containment time, the cut-off when the live policy is not the lockdown's
+     * @return the cut-off the revocation keeps
      */
-    public void release(ReportBuilder report, String prefix, ObjectNode state, boolean dryRun) {
-        boolean attachedByUs = state.path(ATTACHED_DENY_ALL).asBoolean(false);
-        boolean inlineByUs = state.path(PUT_INLINE_DENY_ALL).asBoolean(false);
-        report.step(prefix + "detach-deny-all", principal.call("Detach", "Policy"), () -> {
-            if (!attachedByUs) {
-                return StepOutcome.skipped(inlineByUs
-                        ? "containment used the inline deny instead of AWSDenyAll"
-                        : "AWSDenyAll was attached to " + principal.describe() + " before containment; left in place");
+    public Instant lift(Optional<String> current, Instant recordedAt, boolean attachedByContainment) {
+        ReportBuilder report = ctx.report();
+        Optional<ContainmentPolicy.Form> form = current.flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+        Instant cutOff = form.map(ContainmentPolicy.Form::cutOff).orElse(ContainmentPolicy.cutOff(recordedAt));
+        List<Parallel.Task> tasks = new ArrayList<>();
+        tasks.add(() -> report.step(prefix + "lift-deny-all", principal.call("Put", "Policy"), () -> {
+            if (form.isPresent() && !form.get().denyAll()) {
+                return StepOutcome.already(ContainmentPolicy.NAME + " on " + principal.describe()
+                        + " no longer denies everything (only sessions issued before " + ContainmentPolicy.iso(cutOff) + ")");
             }
-            if (!principal.attachedPolicies().contains(denyAllArn)) {
-                return StepOutcome.already("AWSDenyAll is not attached to " + principal.describe());
+            String was = form.isPresent() ? "" : current.isPresent()
+                    ? " (the policy of that name was not the lockdown's document; replaced)" : " (it was missing)";
+            if (ctx.dryRun()) {
+                return StepOutcome.wouldDo("reduce " + ContainmentPolicy.NAME + " on " + principal.describe()
+                        + " to the session revocation" + was);
             }
-            if (dryRun) {
-                return StepOutcome.wouldDo("detach AWSDenyAll from " + principal.describe());
-            }
-            principal.detach(denyAllArn);
-            return StepOutcome.done("detached AWSDenyAll from " + principal.describe());
-        });
-        report.step(prefix + "delete-inline-deny-all", principal.call("Delete", "Policy"), () -> {
-            if (principal.inlinePolicy(DenyPolicies.DENY_ALL_NAME).isEmpty()) {
-                return inlineByUs
-                        ? StepOutcome.already("the inline " + DenyPolicies.DENY_ALL_NAME + " is gone from " + principal.describe())
-                        : StepOutcome.skipped("containment did not put an inline deny on " + principal.describe());
-            }
-            if (dryRun) {
-                return StepOutcome.wouldDo("delete the inline " + DenyPolicies.DENY_ALL_NAME + " from " + principal.describe());
-            }
-            principal.deleteInline(DenyPolicies.DENY_ALL_NAME);
-            return StepOutcome.done("deleted the inline " + DenyPolicies.DENY_ALL_NAME + " from " + principal.describe());
-        });
-        report.note("Kept " + DenyPolicies.REVOKE_NAME + " on " + principal.describe() + ": sessions issued before "
-                + "containment stay denied, so stolen sessions do not come back. Delete it by hand only when no "
-                + "stolen session can remain (role sessions last at most 12 hours, user sessions at most 36).");
+            principal.putInline(ContainmentPolicy.NAME, ContainmentPolicy.document(principal.arn(), cutOff, false));
+            return StepOutcome.done(ContainmentPolicy.NAME + " on " + principal.describe() + " no longer denies "
+                    + "everything; it keeps denying sessions issued before " + ContainmentPolicy.iso(cutOff) + was);
+        }));
+        if (attachedByContainment) {
+            tasks.add(() -> report.step(prefix + "detach-deny-all", principal.call("Detach", "Policy"), () -> {
+                if (!principal.attachedPolicies().contains(denyAllArn)) {
+                    return StepOutcome.already("AWSDenyAll is not attached to " + principal.describe());
+                }
+                if (ctx.dryRun()) {
+                    return StepOutcome.wouldDo("detach AWSDenyAll from " + principal.describe());
+                }
+                principal.detach(denyAllArn);
+                return StepOutcome.done("detached AWSDenyAll from " + principal.describe()
+                        + " (containment attached it when the inline quota was full)");
+            }));
+        }
+        ctx.parallel().all(report, tasks);
+        report.note("Kept the session revocation in " + ContainmentPolicy.NAME + " on " + principal.describe()
+                + ": sessions issued before " + ContainmentPolicy.iso(cutOff) + " stay denied, so stolen sessions do "
+                + "not come back. Delete the policy by hand only when no stolen session can remain (role sessions last "
+                + "at most 12 hours, user sessions at most 36).");
+        return cutOff;
     }
 
-    /** Read-back checks after release: the deny-all we put is gone. */
-    public void verifyReleased(ReportBuilder report, ObjectNode state) {
-        try {
-            if (state.path(ATTACHED_DENY_ALL).asBoolean(false)) {
+    /** Read-back after release. */
+    public void verifyLifted(Instant cutOff, boolean attachedByContainment) {
+        ReportBuilder report = ctx.report();
+        List<Parallel.Task> checks = new ArrayList<>();
+        checks.add(() -> report.verify("deny-all lifted from " + principal.describe(), () -> {
+            Optional<ContainmentPolicy.Form> form = principal.inlinePolicy(ContainmentPolicy.NAME)
+                    .flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+            return Verdict.of(form.isPresent() && !form.get().denyAll(), form.map(f -> f.denyAll()
+                    ? "still denies everything" : "only sessions issued before " + ContainmentPolicy.iso(f.cutOff())
+                    + " are denied").orElse(ContainmentPolicy.NAME + " missing or not the lockdown's document"));
+        }));
+        if (attachedByContainment) {
+            checks.add(() -> report.verify("AWSDenyAll detached from " + principal.describe(), () -> {
                 boolean attached = principal.attachedPolicies().contains(denyAllArn);
-                report.check("AWSDenyAll detached from " + principal.describe(), !attached,
-                        attached ? "still attached" : "not attached");
-            }
-            boolean inline = principal.inlinePolicy(DenyPolicies.DENY_ALL_NAME).isPresent();
-            report.check("inline deny-all gone from " + principal.describe(), !inline, inline ? "still present" : "absent");
-        } catch (RuntimeException e) {
-            report.check("deny-all removed from " + principal.describe(), false, "could not read back: "
-                    + AwsErrors.describe(e, ""));
+                return Verdict.of(!attached, attached ? "still attached" : "not attached");
+            }));
         }
+        ctx.parallel().all(report, checks);
     }
 
-    /** What is in force now, for status. */
-    public ObjectNode observed() {
-        ObjectNode now = Json.mapper().createObjectNode();
-        now.put("awsDenyAllAttached", principal.attachedPolicies().contains(denyAllArn));
-        now.put("inlineDenyAllPresent", inlineDenyAllPresent());
-        revokedBefore().ifPresent(t -> now.put("sessionsRevokedBefore", DenyPolicies.iso(t)));
-        return now;
-    }
-
-    private boolean inlineDenyAllPresent() {
-        return principal.inlinePolicy(DenyPolicies.DENY_ALL_NAME).map(DenyPolicies::deniesEverything).orElse(false);
-    }
-
-    private Optional<Instant> revokedBefore() {
-        return principal.inlinePolicy(DenyPolicies.REVOKE_NAME).flatMap(DenyPolicies::revokedBefore);
+    /** What is in force now, for status and for manual release steps. */
+    public Observed observe(Optional<String> policy) {
+        Optional<ContainmentPolicy.Form> form = policy.flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+        boolean awsDenyAll = principal.attachedPolicies().contains(denyAllArn);
+        return new Observed(policy.isPresent(), form, awsDenyAll);
     }
 
     /**
-     * The record said "we attach AWSDenyAll"; it becomes "we put the inline deny". The deny is in force
-     * either way, so a failure here is reported in the step's detail rather than failing the step.
+     * What is in force.
+     *
+     * @param policyPresent a policy named {@value ContainmentPolicy#NAME} exists
+     * @param form          what it says, when it is exactly the lockdown's
+     * @param awsDenyAll    AWSDenyAll is attached
      */
-    private String recordInlineFallback() {
-        try {
-            Optional<StateTags.Recorded> recorded = StateTags.decode(principal.tags());
-            if (recorded.isEmpty()) {
-                return "";
-            }
-            ObjectNode state = recorded.get().state();
-            state.put(ATTACHED_DENY_ALL, false);
-            state.put(PUT_INLINE_DENY_ALL, true);
-            ContainmentRecord.rewrite(principal, recorded.get().containedAt(), state);
-            return "";
-        } catch (RuntimeException e) {
-            return " (the record could not be updated: " + AwsErrors.describe(e, principal.tagCall())
-                    + "; release removes the inline deny anyway, by its name)";
+    public record Observed(boolean policyPresent, Optional<ContainmentPolicy.Form> form, boolean awsDenyAll) {
+        public String describe() {
+            String policy = form.map(f -> f.denyAll()
+                    ? ContainmentPolicy.NAME + " denies everything and sessions issued before " + ContainmentPolicy.iso(f.cutOff())
+                    : ContainmentPolicy.NAME + " denies sessions issued before " + ContainmentPolicy.iso(f.cutOff()) + " only")
+                    .orElse(policyPresent ? "a policy named " + ContainmentPolicy.NAME + " that is NOT the lockdown's "
+                            + "document" : "no " + ContainmentPolicy.NAME);
+            return policy + "; AWSDenyAll " + (awsDenyAll ? "attached" : "not attached");
+        }
+
+        public boolean denied() {
+            return awsDenyAll || form.map(ContainmentPolicy.Form::denyAll).orElse(false);
         }
     }
 }

@@ -1,15 +1,17 @@
 package io.entitylockdown.core.lambda;
 
 import io.entitylockdown.core.EntityArn;
-import io.entitylockdown.core.iam.TaggedEntity;
+import io.entitylockdown.core.record.TaggedEntity;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
-import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
+import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
 
 /**
  * A Lambda function as containment sees it. Concurrency and tags belong to the function as a whole
@@ -33,9 +35,12 @@ public final class LambdaFunction implements TaggedEntity {
         return arn.unqualifiedArn();
     }
 
-    /** The configuration of the version or alias the ARN names; throws ResourceNotFoundException when missing. */
-    public GetFunctionConfigurationResponse configuration() {
-        return lambda.getFunctionConfiguration(b -> {
+    /**
+     * GetFunction: the configuration of the version or alias the ARN names (its execution role) and the
+     * function's tags (returned only to callers allowed lambda:ListTags). Throws ResourceNotFoundException.
+     */
+    public GetFunctionResponse get() {
+        return lambda.getFunction(b -> {
             b.functionName(arn.name());
             if (!arn.qualifier().isEmpty()) {
                 b.qualifier(arn.qualifier());
@@ -48,8 +53,9 @@ public final class LambdaFunction implements TaggedEntity {
         return lambda.getFunctionConcurrency(b -> b.functionName(arn.name())).reservedConcurrentExecutions();
     }
 
-    public void reserveConcurrency(int value) {
-        lambda.putFunctionConcurrency(b -> b.functionName(arn.name()).reservedConcurrentExecutions(value));
+    public void reserveConcurrency(int value, Consumer<AwsRequestOverrideConfiguration.Builder> override) {
+        lambda.putFunctionConcurrency(b -> b.functionName(arn.name()).reservedConcurrentExecutions(value)
+                .overrideConfiguration(override));
     }
 
     public void removeReservedConcurrency() {

@@ -4,6 +4,7 @@ import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.ReportBuilder;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,6 +19,9 @@ import java.time.Instant;
  * @param report     where steps, checks, notes and state go
  * @param clock      the time source (tests fix it)
  * @param now        the instant this operation started; "revoke sessions issued before now" uses it
+ * @param recordKey  authenticates the records on entities; null when this run has no deployment secret
+ * @param parallel   runs independent steps at the same time
+ * @param phase2     makes EC2 phase 2 certain before an interface is opened
  */
 public record EntityContext(
         EntityArn entity,
@@ -26,9 +30,16 @@ public record EntityContext(
         Guardrails guardrails,
         ReportBuilder report,
         Clock clock,
-        Instant now) {
+        Instant now,
+        RecordKey recordKey,
+        Parallel parallel,
+        Phase2Scheduler phase2) {
 
     public boolean dryRun() {
         return options.dryRun();
+    }
+
+    public boolean canRecord() {
+        return recordKey != null;
     }
 }

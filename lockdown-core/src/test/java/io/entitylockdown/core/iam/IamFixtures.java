@@ -7,10 +7,7 @@ import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.guard.Guardrails;
-import io.entitylockdown.core.report.StepListener;
-import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.testkit.MotoServer;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +51,9 @@ public final class IamFixtures {
         all.addAll(List.of(interceptors));
         AwsSettings settings = new AwsSettings(base.endpointOverride(), base.homeRegion(), base.baseCredentials(), all,
                 base.attemptTimeout(), base.callTimeout(), base.maxAttempts());
-        return new LockdownEngine(new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
-                Guardrails.minimal(TestAws.MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), StepListener.NONE);
+        return LockdownEngine.builder()
+                .sessions(new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
+                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).recordKey(TestAws.RECORD_KEY).build();
     }
 
     /**
@@ -81,7 +79,7 @@ public final class IamFixtures {
         iam.listAttachedUserPoliciesPaginator(b -> b.userName(name)).attachedPolicies().forEach(p -> attached.add(p.policyArn()));
         TreeMap<String, String> inline = new TreeMap<>();
         iam.listUserPoliciesPaginator(b -> b.userName(name)).policyNames().forEach(p -> inline.put(p,
-                DenyPolicies.decode(iam.getUserPolicy(b -> b.userName(name).policyName(p)).policyDocument())));
+                ContainmentPolicy.decode(iam.getUserPolicy(b -> b.userName(name).policyName(p)).policyDocument())));
         TreeMap<String, String> keys = new TreeMap<>();
         for (AccessKeyMetadata key : iam.listAccessKeysPaginator(b -> b.userName(name)).accessKeyMetadata()) {
             keys.put(key.accessKeyId(), key.statusAsString());
@@ -96,7 +94,7 @@ public final class IamFixtures {
         iam.listAttachedRolePoliciesPaginator(b -> b.roleName(name)).attachedPolicies().forEach(p -> attached.add(p.policyArn()));
         TreeMap<String, String> inline = new TreeMap<>();
         iam.listRolePoliciesPaginator(b -> b.roleName(name)).policyNames().forEach(p -> inline.put(p,
-                DenyPolicies.decode(iam.getRolePolicy(b -> b.roleName(name).policyName(p)).policyDocument())));
+                ContainmentPolicy.decode(iam.getRolePolicy(b -> b.roleName(name).policyName(p)).policyDocument())));
         TreeMap<String, String> tags = new TreeMap<>();
         iam.listRoleTagsPaginator(b -> b.roleName(name)).tags().forEach(t -> tags.put(t.key(), t.value()));
         return new Snapshot(attached, inline, new TreeMap<>(), tags);

@@ -6,15 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.TestRecords;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.StateTags;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
@@ -27,6 +28,7 @@ import software.amazon.awssdk.services.iam.IamClient;
 
 @ExtendWith(MotoExtension.class)
 class IamUserLockdownIT {
+    private static final String NAME = ContainmentPolicy.NAME;
     private AccountSessions setup;
     private IamClient iam;
 
@@ -45,47 +47,74 @@ class IamUserLockdownIT {
         return report.steps().stream().filter(s -> !s.step().equals(ReportBuilder.MEMBER_ROLE_STEP)).toList();
     }
 
+    static ContainmentPolicy.Form form(IamFixtures.Snapshot snapshot, String arn) {
+        return ContainmentPolicy.parse(snapshot.inline().get(NAME), arn).orElseThrow(
+                () -> new AssertionError(NAME + " is not the lockdown's document: " + snapshot.inline().get(NAME)));
+    }
+
     @Test
-    void contain_verify_containAgain_release_restoresThePriorStateExactly(MotoServer moto) {
+    void contain_deniesEverything_deactivatesKeys_andSignsTheRecord(MotoServer moto) {
         String arn = IamFixtures.createUser(iam, "/ops/team/", "alice");
         IamFixtures.Snapshot before = IamFixtures.user(iam, "alice");
 
         try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
             ContainmentReport contained = engine.contain(arn, OPTIONS);
-            assertThat(contained.outcome()).as(contained.summary()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(contained.verified()).isTrue();
-            assertThat(entitySteps(contained)).extracting(StepResult::status).containsOnly(StepStatus.DONE);
 
+            assertThat(contained.outcome()).as(contained.summary() + contained.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(contained.verified()).isTrue();
+            assertThat(entitySteps(contained)).extracting(StepResult::step)
+                    .containsExactlyInAnyOrder("deny-all", "deactivate-access-keys", "record-state");
+            assertThat(entitySteps(contained)).extracting(StepResult::status).containsOnly(StepStatus.DONE);
+        }
+        IamFixtures.Snapshot during = IamFixtures.user(iam, "alice");
+        assertThat(during.attached()).isEqualTo(before.attached());
+        assertThat(form(during, arn).denyAll()).isTrue();
+        assertThat(during.keys().values()).containsOnly("Inactive");
+        assertThat(during.withoutInline(NAME).inline()).isEqualTo(before.inline());
+        assertThat(during.tags()).containsEntry("team", "payments").containsKey(EntityRecords.MARKER);
+        var record = TestRecords.verified(during.tags(), arn, UserState.class);
+        String active = before.keys().entrySet().stream().filter(e -> e.getValue().equals("Active")).findFirst()
+                .orElseThrow().getKey();
+        assertThat(record.state().deactivatedKeys()).containsExactly(active);
+        assertThat(record.state().attachedDenyAll()).isFalse();
+        assertThat(form(during, arn).cutOff()).isAfterOrEqualTo(record.at().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    @Test
+    void containAgain_changesNothingButTheCutOff_andRelease_restoresThePriorState(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/ops/team/", "alice");
+        IamFixtures.Snapshot before = IamFixtures.user(iam, "alice");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            engine.contain(arn, OPTIONS);
             IamFixtures.Snapshot during = IamFixtures.user(iam, "alice");
-            assertThat(during.attached()).contains("arn:aws:iam::aws:policy/AWSDenyAll", "arn:aws:iam::aws:policy/ReadOnlyAccess");
-            assertThat(during.keys().values()).containsOnly("Inactive");
-            assertThat(DenyPolicies.revokedBefore(during.inline().get(DenyPolicies.REVOKE_NAME))).isPresent();
-            assertThat(during.tags()).containsKey(StateTags.CONTAINED_AT).containsEntry("team", "payments");
 
             ContainmentReport again = engine.contain(arn, OPTIONS);
-            assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(entitySteps(again)).extracting(StepResult::status).containsOnly(StepStatus.ALREADY);
-            assertThat(IamFixtures.user(iam, "alice")).isEqualTo(during);
+            assertThat(again.outcome()).as(again.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(entitySteps(again)).filteredOn(s -> !s.step().equals("deny-all")).extracting(StepResult::status)
+                    .containsOnly(StepStatus.ALREADY);
+            IamFixtures.Snapshot twice = IamFixtures.user(iam, "alice");
+            assertThat(twice.withoutInline(NAME)).isEqualTo(during.withoutInline(NAME));
+            assertThat(form(twice, arn).cutOff()).isAfterOrEqualTo(form(during, arn).cutOff());
 
             ContainmentReport status = engine.status(arn);
             assertThat(status.state()).containsEntry("contained", true).containsKey("containedAt");
 
             ContainmentReport released = engine.release(arn, OPTIONS);
-            assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.outcome()).as(released.summary() + released.steps()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(released.verified()).isTrue();
+            assertThat(released.notes()).anySatisfy(n -> assertThat(n).contains("Kept the session revocation"));
             IamFixtures.Snapshot after = IamFixtures.user(iam, "alice");
             // Release keeps the session revocation and leaves the deactivated key inactive (by design).
-            assertThat(after.inline()).containsKey(DenyPolicies.REVOKE_NAME);
-            assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).attached()).isEqualTo(before.attached());
-            assertThat(after.withoutInline(DenyPolicies.REVOKE_NAME).inline()).isEqualTo(before.inline());
+            assertThat(form(after, arn).denyAll()).isFalse();
+            assertThat(after.withoutInline(NAME).attached()).isEqualTo(before.attached());
+            assertThat(after.withoutInline(NAME).inline()).isEqualTo(before.inline());
             assertThat(after.tags()).isEqualTo(before.tags());
             assertThat(after.keys().values()).containsOnly("Inactive");
-            assertThat(released.steps()).extracting(StepResult::step).contains("reactivate-access-keys");
 
             ContainmentReport releasedAgain = engine.release(arn, OPTIONS);
-            assertThat(releasedAgain.outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(releasedAgain.steps()).extracting(StepResult::status).contains(StepStatus.SKIPPED);
-            assertThat(releasedAgain.steps().get(releasedAgain.steps().size() - 1).detail()).contains("not contained");
+            assertThat(releasedAgain.outcome()).as(releasedAgain.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(entitySteps(releasedAgain)).singleElement()
+                    .satisfies(s -> assertThat(s.detail()).contains("not contained"));
             assertThat(IamFixtures.user(iam, "alice")).isEqualTo(after);
         }
     }
@@ -98,8 +127,9 @@ class IamUserLockdownIT {
             engine.contain(arn, OPTIONS);
             ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
             assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.verified()).isTrue();
         }
-        assertThat(IamFixtures.user(iam, "bob").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(before);
+        assertThat(IamFixtures.user(iam, "bob").withoutInline(NAME)).isEqualTo(before);
     }
 
     @Test
@@ -112,7 +142,7 @@ class IamUserLockdownIT {
             assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.account()).isEqualTo("222222222222");
         }
-        assertThat(IamFixtures.user(other, "carol").attached()).contains("arn:aws:iam::aws:policy/AWSDenyAll");
+        assertThat(form(IamFixtures.user(other, "carol"), arn).denyAll()).isTrue();
     }
 
     @Test
@@ -127,7 +157,7 @@ class IamUserLockdownIT {
             assertThat(entitySteps(report)).allSatisfy(s -> assertThat(s.detail()).startsWith("dry run: would"));
             assertThat(IamFixtures.user(iam, "dave")).isEqualTo(before);
             assertThat(calls.actions()).allMatch(a -> a.matches("iam:(Get|List)\\w+|sts:AssumeRole"), "read-only")
-                    .contains("iam:ListAccessKeys", "iam:ListAttachedUserPolicies");
+                    .contains("iam:ListAccessKeys", "iam:GetUser", "iam:GetUserPolicy");
 
             engine.contain(arn, OPTIONS);
             IamFixtures.Snapshot contained = IamFixtures.user(iam, "dave");
@@ -138,7 +168,7 @@ class IamUserLockdownIT {
             assertThat(calls.actions()).allMatch(a -> a.matches("iam:(Get|List)\\w+|sts:AssumeRole"), "read-only");
             engine.release(arn, OPTIONS.withReactivateKeys(true));
         }
-        assertThat(IamFixtures.user(iam, "dave").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(before);
+        assertThat(IamFixtures.user(iam, "dave").withoutInline(NAME)).isEqualTo(before);
     }
 
     @Test
@@ -173,34 +203,31 @@ class IamUserLockdownIT {
         assertThat(IamFixtures.user(IamFixtures.iam(setup, "333333333333"), "erin")).isEqualTo(beforeOutside);
     }
 
+    /**
+     * Two runs at once may not see each other's record (a user's containment re-reads nothing, to stay
+     * within eight requests): the safe side is that a key one run switched off may be missing from the
+     * record, so release leaves it inactive; it is never reactivated by mistake, and the user is contained.
+     */
     @Test
-    void twoConcurrentContainments_endInTheSameStateAsOne(MotoServer moto) {
+    void twoConcurrentContainments_bothSucceed_andTheUserIsContainedWithASignedRecord(MotoServer moto) {
         String arn = IamFixtures.createUser(iam, "/", "frank");
-        String single = IamFixtures.createUser(iam, "/", "grace");
+        String active = IamFixtures.user(iam, "frank").keys().entrySet().stream()
+                .filter(e -> e.getValue().equals("Active")).findFirst().orElseThrow().getKey();
         try (LockdownEngine first = TestAws.memberRoleEngine(moto); LockdownEngine second = TestAws.memberRoleEngine(moto)) {
             CompletableFuture<ContainmentReport> a = CompletableFuture.supplyAsync(() -> first.contain(arn, OPTIONS));
             CompletableFuture<ContainmentReport> b = CompletableFuture.supplyAsync(() -> second.contain(arn, OPTIONS));
             assertThat(a.join().outcome()).as(a.join().summary()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(b.join().outcome()).as(b.join().summary()).isEqualTo(Outcome.SUCCEEDED);
-            first.contain(single, OPTIONS);
 
             IamFixtures.Snapshot twice = IamFixtures.user(iam, "frank");
-            IamFixtures.Snapshot once = IamFixtures.user(iam, "grace");
-            assertThat(twice.attached()).isEqualTo(once.attached());
-            assertThat(twice.inline().keySet()).isEqualTo(once.inline().keySet());
+            assertThat(form(twice, arn).denyAll()).isTrue();
             assertThat(twice.keys().values()).containsOnly("Inactive");
-            assertThat(twice.tags().keySet()).isEqualTo(once.tags().keySet());
-            var recordedTwice = StateTags.decode(twice.tags()).orElseThrow().state();
-            var recordedOnce = StateTags.decode(once.tags()).orElseThrow().state();
-            assertThat(recordedTwice.path(PrincipalDenial.ATTACHED_DENY_ALL)).isEqualTo(recordedOnce.path(PrincipalDenial.ATTACHED_DENY_ALL));
-            assertThat(recordedTwice.path(IamUserLockdown.DEACTIVATED_KEYS)).hasSize(1);
-            // The revocation cut-off is the recorded containment time, whichever run wrote it.
-            assertThat(DenyPolicies.revokedBefore(twice.inline().get(DenyPolicies.REVOKE_NAME)).orElseThrow())
-                    .isEqualTo(StateTags.decode(twice.tags()).orElseThrow().containedAt());
+            assertThat(TestRecords.verified(twice.tags(), arn, UserState.class).state().deactivatedKeys())
+                    .isSubsetOf(active);
 
             ContainmentReport released = first.release(arn, OPTIONS);
             assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(IamFixtures.user(iam, "frank").attached()).doesNotContain("arn:aws:iam::aws:policy/AWSDenyAll");
+            assertThat(form(IamFixtures.user(iam, "frank"), arn).denyAll()).isFalse();
         }
     }
 }

@@ -10,17 +10,16 @@ import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.iam.ContainmentPolicy;
 import io.entitylockdown.core.iam.IamFixtures;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.testkit.Fault;
 import io.entitylockdown.testkit.FaultProxy;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +35,6 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  */
 @ExtendWith(MotoExtension.class)
 class LambdaFunctionLockdownFaultIT {
-    private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
 
     private FaultProxy proxy;
     private AccountSessions setup;
@@ -62,9 +60,9 @@ class LambdaFunctionLockdownFaultIT {
     private ContainmentReport contain(MotoServer moto, int attempts) {
         AwsSettings settings = TestAws.engineSettings(moto).withEndpoint(proxy.endpoint())
                 .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), attempts);
-        try (LockdownEngine engine = new LockdownEngine(
-                new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)),
-                Guardrails.minimal(TestAws.MEMBER_ROLE), Strategies.standard(), Clock.systemUTC(), null)) {
+        try (LockdownEngine engine = LockdownEngine.builder()
+                .sessions(new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
+                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).recordKey(TestAws.RECORD_KEY).build()) {
             return engine.contain(arn, OPTIONS);
         }
     }
@@ -106,6 +104,6 @@ class LambdaFunctionLockdownFaultIT {
         assertThat(report.verified()).isFalse();
         assertThat(proxy.requests("lambda:PutFunctionConcurrency")).isEqualTo(2);
         assertThat(LambdaFixtures.snapshot(lambda, "exporter").reserved()).isEqualTo(5);
-        assertThat(IamFixtures.role(iam, "exporter-role").attached()).contains(DENY_ALL);
+        assertThat(IamFixtures.role(iam, "exporter-role").inline()).containsKey(ContainmentPolicy.NAME);
     }
 }

@@ -9,15 +9,16 @@ import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
-import io.entitylockdown.core.iam.DenyPolicies;
+import io.entitylockdown.core.iam.ContainmentPolicy;
 import io.entitylockdown.core.iam.IamFixtures;
-import io.entitylockdown.core.iam.RoleDenial;
+import io.entitylockdown.core.iam.RoleState;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.StateTags;
+import io.entitylockdown.core.TestRecords;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
@@ -31,7 +32,6 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 
 @ExtendWith(MotoExtension.class)
 class LambdaFunctionLockdownIT {
-    private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
     private AccountSessions setup;
     private IamClient iam;
     private LambdaClient lambda;
@@ -69,16 +69,22 @@ class LambdaFunctionLockdownIT {
             assertThat(contained.notes()).anySatisfy(n -> assertThat(n).contains("importer"));
             assertThat(LambdaFixtures.snapshot(lambda, "exporter").reserved()).isZero();
             IamFixtures.Snapshot roleDuring = IamFixtures.role(iam, "exporter-role");
-            assertThat(roleDuring.attached()).contains(DENY_ALL);
-            assertThat(roleDuring.inline()).containsKey(DenyPolicies.REVOKE_NAME);
-            assertThat(RoleDenial.reasons(StateTags.decode(roleDuring.tags()).orElseThrow().state())).containsExactly(arn);
+            assertThat(roleDuring.attached()).isEqualTo(roleBefore.attached());
+            assertThat(ContainmentPolicy.parse(roleDuring.inline().get(ContainmentPolicy.NAME), role).orElseThrow().denyAll())
+                    .isTrue();
+            assertThat(TestRecords.verified(roleDuring.tags(), role, RoleState.class).state().containedFor())
+                    .containsExactly(arn);
+            assertThat(TestRecords.verified(LambdaFixtures.snapshot(lambda, "exporter").tags(), arn, FunctionState.class)
+                    .state()).isEqualTo(new FunctionState(5, role));
 
             LambdaFixtures.Snapshot during = LambdaFixtures.snapshot(lambda, "exporter");
             ContainmentReport again = engine.contain(arn, OPTIONS);
             assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(entitySteps(again)).extracting(StepResult::status).containsOnly(StepStatus.ALREADY);
+            assertThat(entitySteps(again)).filteredOn(s -> !s.step().equals("role-deny-all"))
+                    .extracting(StepResult::status).containsOnly(StepStatus.ALREADY);
             assertThat(LambdaFixtures.snapshot(lambda, "exporter")).isEqualTo(during);
-            assertThat(IamFixtures.role(iam, "exporter-role")).isEqualTo(roleDuring);
+            assertThat(IamFixtures.role(iam, "exporter-role").withoutInline(ContainmentPolicy.NAME))
+                    .isEqualTo(roleDuring.withoutInline(ContainmentPolicy.NAME));
 
             ContainmentReport status = engine.status(arn);
             assertThat(status.state()).containsEntry("contained", true);
@@ -88,7 +94,7 @@ class LambdaFunctionLockdownIT {
             assertThat(released.verified()).isTrue();
         }
         assertThat(LambdaFixtures.snapshot(lambda, "exporter")).isEqualTo(before);
-        assertThat(IamFixtures.role(iam, "exporter-role").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(roleBefore);
+        assertThat(IamFixtures.role(iam, "exporter-role").withoutInline(ContainmentPolicy.NAME)).isEqualTo(roleBefore);
     }
 
     @Test
@@ -118,7 +124,7 @@ class LambdaFunctionLockdownIT {
             assertThat(report.region()).isEqualTo("us-west-2");
         }
         assertThat(LambdaFixtures.snapshot(west, "west-fn").reserved()).isZero();
-        assertThat(IamFixtures.role(otherIam, "west-role").attached()).contains(DENY_ALL);
+        assertThat(IamFixtures.role(otherIam, "west-role").inline()).containsKey(ContainmentPolicy.NAME);
     }
 
     @Test
@@ -133,14 +139,14 @@ class LambdaFunctionLockdownIT {
             assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("every version and alias of aliased"));
             assertThat(LambdaFixtures.snapshot(lambda, "aliased").reserved()).isZero();
-            assertThat(LambdaFixtures.snapshot(lambda, "aliased").tags()).containsKey(StateTags.CONTAINED_AT);
+            assertThat(LambdaFixtures.snapshot(lambda, "aliased").tags()).containsKey(EntityRecords.MARKER);
             assertThat(engine.release(aliasArn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
         }
         assertThat(LambdaFixtures.snapshot(lambda, "aliased").reserved()).isNull();
     }
 
     @Test
-    void protectedExecutionRole_isRefusedForThatStep_butConcurrencyStillDrops(MotoServer moto) {
+    void protectedExecutionRole_isRefusedForThatStep_butConcurrencyStillDrops_andTheOutcomeIsRefused(MotoServer moto) {
         String role = IamFixtures.createRole(iam, "/", "BreakGlassRole");
         String arn = LambdaFixtures.createFunction(lambda, "guarded", role, null);
         IamFixtures.Snapshot roleBefore = IamFixtures.role(iam, "BreakGlassRole");
@@ -151,7 +157,10 @@ class LambdaFunctionLockdownIT {
                     .singleElement().satisfies(s -> assertThat(s.status()).isEqualTo(StepStatus.REFUSED));
             assertThat(report.steps()).filteredOn(s -> s.step().equals("reserved-concurrency-zero"))
                     .singleElement().satisfies(s -> assertThat(s.status()).isEqualTo(StepStatus.DONE));
-            assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
+            assertThat(report.outcome()).as("a refusal is final, never retried").isEqualTo(Outcome.REFUSED);
+            assertThat(report.outcome().exitCode()).isEqualTo(3);
+            assertThat(report.summary()).contains("partly REFUSED");
+            assertThat(report.releaseCommand()).as("what was done can be released").isNotNull();
         }
         assertThat(LambdaFixtures.snapshot(lambda, "guarded").reserved()).isZero();
         assertThat(IamFixtures.role(iam, "BreakGlassRole")).isEqualTo(roleBefore);
@@ -177,18 +186,20 @@ class LambdaFunctionLockdownIT {
         try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
             assertThat(engine.contain(role, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(RoleDenial.reasons(StateTags.decode(IamFixtures.role(iam, "shared-role").tags()).orElseThrow().state()))
-                    .containsExactlyInAnyOrder(RoleDenial.DIRECT, arn);
+            assertThat(TestRecords.verified(IamFixtures.role(iam, "shared-role").tags(), role, RoleState.class).state()
+                    .containedFor()).containsExactlyInAnyOrder(RoleState.DIRECT, arn);
 
             ContainmentReport functionReleased = engine.release(arn, OPTIONS);
             assertThat(functionReleased.outcome()).as(functionReleased.summary()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(IamFixtures.role(iam, "shared-role").attached()).contains(DENY_ALL);
-            assertThat(IamFixtures.role(iam, "shared-role").tags()).containsKey(StateTags.CONTAINED_AT);
+            assertThat(ContainmentPolicy.parse(IamFixtures.role(iam, "shared-role").inline().get(ContainmentPolicy.NAME),
+                    role).orElseThrow().denyAll()).isTrue();
+            assertThat(TestRecords.verified(IamFixtures.role(iam, "shared-role").tags(), role, RoleState.class).state()
+                    .containedFor()).containsExactly(RoleState.DIRECT);
 
             ContainmentReport roleReleased = engine.release(role, OPTIONS);
             assertThat(roleReleased.outcome()).as(roleReleased.summary()).isEqualTo(Outcome.SUCCEEDED);
         }
-        assertThat(IamFixtures.role(iam, "shared-role").withoutInline(DenyPolicies.REVOKE_NAME)).isEqualTo(roleBefore);
+        assertThat(IamFixtures.role(iam, "shared-role").withoutInline(ContainmentPolicy.NAME)).isEqualTo(roleBefore);
     }
 
     @Test
@@ -224,7 +235,7 @@ class LambdaFunctionLockdownIT {
             assertThat(entitySteps(report)).extracting(StepResult::status).containsOnly(StepStatus.SKIPPED);
         }
         assertThat(calls.actions()).allMatch(a -> a.matches("(iam|lambda):(Get|List)\\w+|sts:AssumeRole"), "read-only")
-                .contains("lambda:GetFunctionConcurrency", "iam:ListAttachedRolePolicies");
+                .contains("lambda:GetFunction", "lambda:GetFunctionConcurrency", "iam:GetRole", "iam:GetRolePolicy");
         assertThat(LambdaFixtures.snapshot(lambda, "dry")).isEqualTo(before);
         assertThat(IamFixtures.role(iam, "dry-role")).isEqualTo(roleBefore);
     }
@@ -239,10 +250,9 @@ class LambdaFunctionLockdownIT {
             assertThat(a.join().outcome()).as(a.join().summary()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(b.join().outcome()).as(b.join().summary()).isEqualTo(Outcome.SUCCEEDED);
             first.contain(single, OPTIONS);
-            var raced = StateTags.decode(LambdaFixtures.snapshot(lambda, "raced").tags()).orElseThrow().state();
-            var calm = StateTags.decode(LambdaFixtures.snapshot(lambda, "calm").tags()).orElseThrow().state();
-            assertThat(raced.path(LambdaFunctionLockdown.RESERVED_CONCURRENCY)).isEqualTo(calm.path(LambdaFunctionLockdown.RESERVED_CONCURRENCY));
-            assertThat(raced.path(LambdaFunctionLockdown.RESERVED_CONCURRENCY).asInt()).isEqualTo(7);
+            var raced = TestRecords.verified(LambdaFixtures.snapshot(lambda, "raced").tags(), arn, FunctionState.class);
+            var calm = TestRecords.verified(LambdaFixtures.snapshot(lambda, "calm").tags(), single, FunctionState.class);
+            assertThat(raced.state().reservedConcurrency()).isEqualTo(calm.state().reservedConcurrency()).isEqualTo(7);
             assertThat(first.release(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
         }
         assertThat(LambdaFixtures.snapshot(lambda, "raced").reserved()).isEqualTo(7);

@@ -1,9 +1,9 @@
-package io.entitylockdown.core.iam;
+package io.entitylockdown.core.record;
 
 import java.util.Collection;
 import java.util.Map;
 
-/** An entity that carries the containment marker and recorded state in its own tags. */
+/** An entity that carries the lockdown's record in its own tags. */
 public interface TaggedEntity {
 
     /** Every tag on the entity now. */

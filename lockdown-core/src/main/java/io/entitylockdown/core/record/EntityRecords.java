@@ -1,0 +1,237 @@
+package io.entitylockdown.core.record;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.entitylockdown.core.LockdownException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The record Entity Lockdown keeps on an entity so that any responder can release it with nothing but
+ * the entity: what containment changed and what was there before.
+ *
+ * <p>Layout, in tags (IAM and Lambda tag values allow letters, digits, spaces and {@code _.:/=+-@}, at
+ * most 256 characters): {@code lockdown:record-0}, {@code -1} ... hold the base64url of a JSON
+ * envelope, {@code lockdown:record-mac} its HMAC-SHA256 under the {@link RecordKey}. The envelope
+ * names the exact entity ({@link RecordBinding}), the operation and its time, and the state. The tag
+ * {@code lockdown:contained-at} repeats the time for people and console filters; it is never trusted.
+ *
+ * <p>A record counts only when its MAC verifies, its binding is this entity, its format is this one
+ * and its state parses against the strategy's schema. Anything else is {@link RecordReading.Unverified}.
+ */
+public final class EntityRecords {
+    public static final String PREFIX = "lockdown:";
+    /** Informational: the containment time for people; never read back as a fact. */
+    public static final String MARKER = PREFIX + "contained-at";
+    static final String CHUNK = PREFIX + "record-";
+    static final String MAC = PREFIX + "record-mac";
+    /** Tags of the unauthenticated format written before records were signed. */
+    static final String LEGACY_STATE = PREFIX + "state-";
+    static final int VERSION = 2;
+    static final String CONTAIN = "contain";
+    static final int MAX_VALUE = 256;
+    /** Entities carry at most 50 tags; the record takes at most this many of them, plus the MAC and the marker. */
+    static final int MAX_CHUNKS = 8;
+
+    /** Strict: unknown fields, missing fields and type coercions make a state malformed. */
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+
+    private EntityRecords() {
+    }
+
+    /** The state as JSON, for merging and for the report. */
+    public static ObjectNode toJson(Object state) {
+        return STRICT.valueToTree(state);
+    }
+
+    /** The state parsed against its schema; throws when it does not fit. */
+    public static <T> T parse(ObjectNode json, Class<T> type) {
+        try {
+            return STRICT.treeToValue(json, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new LockdownException("The record's state does not fit its schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The tags that hold this record (marker, chunks, MAC). */
+    public static Map<String, String> encode(RecordKey key, RecordBinding binding, Instant at, Object state) {
+        ObjectNode envelope = STRICT.createObjectNode();
+        envelope.put("v", VERSION);
+        envelope.put("op", CONTAIN);
+        envelope.put("partition", binding.partition());
+        envelope.put("account", binding.account());
+        envelope.put("region", binding.region());
+        envelope.put("type", binding.type().name());
+        envelope.put("arn", binding.arn());
+        envelope.put("at", at.toString());
+        envelope.set("state", toJson(state));
+        String encoded;
+        try {
+            encoded = Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(STRICT.writeValueAsBytes(envelope));
+        } catch (JsonProcessingException e) {
+            throw new LockdownException("Could not write the record of " + binding.arn(), e);
+        }
+        int chunks = (encoded.length() + MAX_VALUE - 1) / MAX_VALUE;
+        if (chunks > MAX_CHUNKS) {
+            throw new LockdownException("The record of " + binding.arn() + " is " + encoded.length()
+                    + " characters encoded, more than " + MAX_CHUNKS + " tags can hold; the entity has too much to record");
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(MARKER, at.toString());
+        for (int i = 0; i < chunks; i++) {
+            tags.put(CHUNK + i, encoded.substring(i * MAX_VALUE, Math.min(encoded.length(), (i + 1) * MAX_VALUE)));
+        }
+        tags.put(MAC, key.sign(encoded));
+        return tags;
+    }
+
+    /**
+     * Reads and authenticates the record in these tags.
+     *
+     * @param key     the deployment's record key, or null when this run has no secret (then nothing verifies)
+     * @param binding the entity the record must belong to
+     */
+    public static <T> RecordReading<T> read(Map<String, String> tags, RecordKey key, RecordBinding binding,
+            Class<T> stateType) {
+        Set<String> ours = keys(tags);
+        boolean hasRecord = tags.containsKey(CHUNK + "0") || tags.containsKey(MAC);
+        boolean hasLegacy = ours.stream().anyMatch(k -> k.startsWith(LEGACY_STATE));
+        if (!hasRecord) {
+            if (hasLegacy) {
+                return new RecordReading.Unverified<>(ours.size(), "they are in the unsigned format of an older "
+                        + "Entity Lockdown version, which anyone able to tag the entity could have written");
+            }
+            if (ours.isEmpty() || ours.equals(Set.of(MARKER))) {
+                return ours.isEmpty() ? new RecordReading.Missing<>()
+                        : new RecordReading.Unverified<>(1, "only the informational " + MARKER + " tag is there, "
+                                + "without a signed record");
+            }
+            return new RecordReading.Unverified<>(ours.size(), "there is no signed record among them");
+        }
+        if (key == null) {
+            return new RecordReading.Unverified<>(ours.size(), "this run has no deployment secret "
+                    + "(LOCKDOWN_EXTERNAL_ID) to authenticate them with");
+        }
+        StringBuilder encoded = new StringBuilder();
+        for (int i = 0; i < MAX_CHUNKS && tags.containsKey(CHUNK + i); i++) {
+            encoded.append(tags.get(CHUNK + i));
+        }
+        if (tags.containsKey(CHUNK + MAX_CHUNKS) || !key.verify(encoded.toString(), tags.get(MAC))) {
+            return new RecordReading.Unverified<>(ours.size(), "their signature does not match: they were forged "
+                    + "or edited, or written with another deployment secret (after a rotation)");
+        }
+        JsonNode envelope;
+        try {
+            envelope = STRICT.readTree(Base64.getUrlDecoder().decode(encoded.toString()));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            return new RecordReading.Unverified<>(ours.size(), "the signed record cannot be decoded");
+        }
+        String problem = bindingProblem(envelope, binding);
+        if (problem != null) {
+            return new RecordReading.Unverified<>(ours.size(), problem);
+        }
+        Instant at;
+        try {
+            at = Instant.parse(envelope.path("at").asText(""));
+        } catch (DateTimeParseException e) {
+            return new RecordReading.Unverified<>(ours.size(), "the signed record has no valid time");
+        }
+        JsonNode state = envelope.get("state");
+        if (!(state instanceof ObjectNode object)) {
+            return new RecordReading.Unverified<>(ours.size(), "the signed record has no state");
+        }
+        try {
+            return new RecordReading.Verified<>(at, STRICT.treeToValue(object, stateType), object.deepCopy());
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return new RecordReading.Unverified<>(ours.size(), "the signed record's state does not fit the "
+                    + stateType.getSimpleName() + " schema (written by another version?)");
+        }
+    }
+
+    private static String bindingProblem(JsonNode envelope, RecordBinding binding) {
+        if (envelope.path("v").asInt(-1) != VERSION || !CONTAIN.equals(envelope.path("op").asText())) {
+            return "the signed record is of another format version or operation";
+        }
+        boolean same = binding.partition().equals(envelope.path("partition").asText(null))
+                && binding.account().equals(envelope.path("account").asText(null))
+                && binding.region().equals(envelope.path("region").asText(null))
+                && binding.type().name().equals(envelope.path("type").asText(null))
+                && binding.arn().equals(envelope.path("arn").asText(null));
+        return same ? null : "the signed record belongs to another entity (" + envelope.path("arn").asText("?")
+                + "): it was copied here";
+    }
+
+    /** Every lockdown tag key present. */
+    public static Set<String> keys(Map<String, String> tags) {
+        Set<String> keys = new TreeSet<>();
+        tags.keySet().stream().filter(k -> k.startsWith(PREFIX)).forEach(keys::add);
+        return keys;
+    }
+
+    /** The record tags of {@code wanted} that differ from {@code current}, to write. */
+    public static Map<String, String> changed(Map<String, String> current, Map<String, String> wanted) {
+        Map<String, String> changed = new LinkedHashMap<>();
+        wanted.forEach((k, v) -> {
+            if (!v.equals(current.get(k))) {
+                changed.put(k, v);
+            }
+        });
+        return changed;
+    }
+
+    /**
+     * Lockdown tags in {@code current} that {@code wanted} does not have: chunks of a longer earlier
+     * record, tags of the old format, planted look-alikes. Removed so they cannot confuse a reader.
+     */
+    public static Set<String> stale(Map<String, String> current, Map<String, String> wanted) {
+        Set<String> stale = keys(current);
+        stale.removeAll(wanted.keySet());
+        return stale;
+    }
+
+    /**
+     * Merges a state observed now into one already recorded: what was recorded first wins (it saw the
+     * entity before any containment), arrays are united, objects merged. A null object (a value that
+     * could not be read, such as the protection settings) is filled by one read later; a null scalar
+     * is a value in itself (no reserved concurrency) and wins like any other. Concurrent containments
+     * of one entity converge this way.
+     */
+    public static ObjectNode merge(ObjectNode recorded, ObjectNode observed) {
+        ObjectNode merged = recorded.deepCopy();
+        observed.properties().forEach(e -> {
+            JsonNode existing = merged.get(e.getKey());
+            if (existing == null || existing.isNull() && !e.getValue().isNull() && e.getValue().isContainerNode()) {
+                merged.set(e.getKey(), e.getValue().deepCopy());
+            } else if (existing instanceof com.fasterxml.jackson.databind.node.ArrayNode array
+                    && e.getValue() instanceof com.fasterxml.jackson.databind.node.ArrayNode more) {
+                Set<String> seen = new TreeSet<>();
+                array.forEach(n -> seen.add(n.toString()));
+                more.forEach(n -> {
+                    if (seen.add(n.toString())) {
+                        array.add(n.deepCopy());
+                    }
+                });
+            } else if (existing instanceof ObjectNode object && e.getValue() instanceof ObjectNode more) {
+                merged.set(e.getKey(), merge(object, more));
+            }
+        });
+        return merged;
+    }
+}

@@ -1,0 +1,221 @@
+package io.entitylockdown.core.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.Json;
+import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.iam.UserState;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EntityRecordsTest {
+    private static final Instant AT = Instant.parse("2026-11-28T21:00:00.123Z");
+    private static final RecordKey KEY = RecordKey.fromSecret("deployment-secret-0123456789");
+    private static final String ALICE = "arn:aws:iam::111122223333:user/ops/alice";
+    private static final RecordBinding BINDING = RecordBinding.of(EntityArn.parse(ALICE));
+    private static final UserState STATE = new UserState(List.of("AKIAIOSFODNN7EXAMPLE"), false);
+    /** IAM and Lambda tag keys and values: letters, digits, spaces and _.:/=+-@ */
+    private static final String TAG_CHARACTERS = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*";
+
+    private static RecordReading<UserState> read(Map<String, String> tags) {
+        return EntityRecords.read(tags, KEY, BINDING, UserState.class);
+    }
+
+    @Test
+    void roundTrip_verifiesAndGivesTheTimeAndTheTypedState() {
+        Map<String, String> tags = EntityRecords.encode(KEY, BINDING, AT, STATE);
+
+        RecordReading.Verified<UserState> verified = read(tags).verified().orElseThrow();
+
+        assertThat(verified.at()).isEqualTo(AT);
+        assertThat(verified.state()).isEqualTo(STATE);
+        assertThat(tags).containsEntry(EntityRecords.MARKER, "2026-11-28T21:00:00.123Z")
+                .containsKeys("lockdown:record-0", "lockdown:record-mac");
+    }
+
+    @Test
+    void tags_useOnlyCharactersIamAccepts_inValuesOfAtMost256Characters() {
+        Map<String, String> tags = EntityRecords.encode(KEY, BINDING, AT, new UserState(
+                List.of("AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "AKIAJSIE27KKMHXI3BJQ"), true));
+
+        assertThat(tags).allSatisfy((key, value) -> {
+            assertThat(key).matches(TAG_CHARACTERS).hasSizeLessThanOrEqualTo(128);
+            assertThat(value).matches(TAG_CHARACTERS).hasSizeLessThanOrEqualTo(256);
+        });
+        assertThat(tags.keySet()).contains("lockdown:record-1");
+        assertThat(tags.get("lockdown:record-0")).hasSize(256);
+        assertThat(read(tags).isVerified()).isTrue();
+    }
+
+    @Test
+    void aStateTooLargeForEightTags_isRefusedWithAClearMessage() {
+        record Big(String blob) {
+        }
+        assertThatThrownBy(() -> EntityRecords.encode(KEY, BINDING, AT, new Big("x".repeat(2000))))
+                .isInstanceOf(LockdownException.class).hasMessageContaining("more than 8 tags can hold");
+    }
+
+    @Test
+    void noLockdownTag_isMissing() {
+        assertThat(read(Map.of("team", "payments"))).isInstanceOf(RecordReading.Missing.class);
+    }
+
+    @Test
+    void aPlantedMarkerAlone_isUnverified_andNeverATime() {
+        RecordReading<UserState> reading = read(Map.of(EntityRecords.MARKER, "2000-01-01T00:00:00Z"));
+
+        assertThat(reading).isInstanceOf(RecordReading.Unverified.class);
+        assertThat(reading.verified()).isEmpty();
+        assertThat(((RecordReading.Unverified<UserState>) reading).reason()).contains("informational");
+    }
+
+    @Test
+    void theOldUnsignedFormat_isUnverified() {
+        RecordReading<UserState> reading = read(Map.of(EntityRecords.MARKER, AT.toString(), "lockdown:state-0", "e30"));
+
+        assertThat(reading).isInstanceOfSatisfying(RecordReading.Unverified.class, u -> {
+            assertThat(u.tags()).isEqualTo(2);
+            assertThat(u.reason()).contains("older");
+        });
+    }
+
+    @Test
+    void withoutAKey_nothingVerifies() {
+        Map<String, String> tags = EntityRecords.encode(KEY, BINDING, AT, STATE);
+
+        RecordReading<UserState> reading = EntityRecords.read(tags, null, BINDING, UserState.class);
+
+        assertThat(reading).isInstanceOfSatisfying(RecordReading.Unverified.class,
+                u -> assertThat(u.reason()).contains("no deployment secret"));
+    }
+
+    @Test
+    void anotherDeploymentsKey_orARotatedSecret_doesNotVerify() {
+        Map<String, String> tags = EntityRecords.encode(RecordKey.fromSecret("the-old-secret-before-rotation"),
+                BINDING, AT, STATE);
+
+        assertThat(read(tags)).isInstanceOfSatisfying(RecordReading.Unverified.class,
+                u -> assertThat(u.reason()).contains("signature does not match"));
+    }
+
+    /** The record's tags with its envelope edited and re-encoded, keeping the original MAC. */
+    private static Map<String, String> edited(Map<String, String> tags, String from, String to) {
+        StringBuilder encoded = new StringBuilder();
+        for (int i = 0; tags.containsKey("lockdown:record-" + i); i++) {
+            encoded.append(tags.get("lockdown:record-" + i));
+        }
+        String json = new String(Base64.getUrlDecoder().decode(encoded.toString()), StandardCharsets.UTF_8);
+        assertThat(json).contains(from);
+        String forged = Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(json.replace(from, to).getBytes(StandardCharsets.UTF_8));
+        Map<String, String> result = new LinkedHashMap<>();
+        tags.forEach((k, v) -> {
+            if (!k.startsWith("lockdown:record-") || k.equals("lockdown:record-mac")) {
+                result.put(k, v);
+            }
+        });
+        for (int i = 0; i * 256 < forged.length(); i++) {
+            result.put("lockdown:record-" + i, forged.substring(i * 256, Math.min(forged.length(), (i + 1) * 256)));
+        }
+        return result;
+    }
+
+    @Test
+    void aForgedState_withTheOriginalMac_doesNotVerify() {
+        Map<String, String> tags = EntityRecords.encode(KEY, BINDING, AT, STATE);
+        assertThat(read(edited(tags, "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE")).isVerified())
+                .as("the control: an unchanged envelope verifies").isTrue();
+
+        assertThat(read(edited(tags, "AKIAIOSFODNN7EXAMPLE", "AKIAOLDDISABLEDKEY01")).isVerified()).isFalse();
+    }
+
+    @Test
+    void aBackdatedTime_withTheOriginalMac_doesNotVerify() {
+        Map<String, String> tags = new LinkedHashMap<>(edited(EntityRecords.encode(KEY, BINDING, AT, STATE),
+                AT.toString(), "2000-01-01T00:00:00Z"));
+        tags.put(EntityRecords.MARKER, "2000-01-01T00:00:00Z");
+
+        assertThat(read(tags).isVerified()).isFalse();
+    }
+
+    @Test
+    void aGenuineRecordCopiedToAnotherEntity_isRecognisedAsCopied() {
+        Map<String, String> bobs = EntityRecords.encode(KEY,
+                RecordBinding.of(EntityArn.parse("arn:aws:iam::111122223333:user/ops/bob")), AT, STATE);
+
+        assertThat(read(bobs)).isInstanceOfSatisfying(RecordReading.Unverified.class,
+                u -> assertThat(u.reason()).contains("belongs to another entity").contains("user/ops/bob"));
+        Map<String, String> otherAccount = EntityRecords.encode(KEY,
+                RecordBinding.of(EntityArn.parse("arn:aws:iam::999999999999:user/ops/alice")), AT, STATE);
+        assertThat(read(otherAccount).isVerified()).isFalse();
+    }
+
+    @Test
+    void aSignedStateThatDoesNotFitTheSchema_isUnverified() {
+        ObjectNode wrongShape = Json.mapper().createObjectNode();
+        wrongShape.put("deactivatedKeys", "AKIAIOSFODNN7EXAMPLE");
+        wrongShape.put("attachedDenyAll", false);
+
+        Map<String, String> tags = EntityRecords.encode(KEY, BINDING, AT, wrongShape);
+
+        assertThat(read(tags)).isInstanceOfSatisfying(RecordReading.Unverified.class,
+                u -> assertThat(u.reason()).contains("does not fit"));
+    }
+
+    @Test
+    void aSignedStateWithAnInvalidValue_isUnverified() {
+        ObjectNode badKey = Json.mapper().createObjectNode();
+        badKey.putArray("deactivatedKeys").add("not a key; rm -rf /");
+        badKey.put("attachedDenyAll", false);
+
+        assertThat(read(EntityRecords.encode(KEY, BINDING, AT, badKey)).isVerified()).isFalse();
+    }
+
+    @Test
+    void aMacWithoutChunks_orAnExtraNinthChunk_isUnverified() {
+        assertThat(read(Map.of("lockdown:record-mac", "AAAA")).isVerified()).isFalse();
+        Map<String, String> tags = new LinkedHashMap<>(EntityRecords.encode(KEY, BINDING, AT, STATE));
+        tags.put("lockdown:record-8", "x");
+        assertThat(read(tags).isVerified()).isFalse();
+    }
+
+    @Test
+    void staleTags_areEveryLockdownTagTheNewRecordDoesNotHave() {
+        Map<String, String> current = Map.of("lockdown:state-0", "old", "lockdown:record-5", "planted",
+                "team", "payments", EntityRecords.MARKER, "2000-01-01T00:00:00Z");
+        Map<String, String> wanted = EntityRecords.encode(KEY, BINDING, AT, STATE);
+
+        assertThat(EntityRecords.stale(current, wanted)).containsExactlyInAnyOrder("lockdown:state-0", "lockdown:record-5");
+        assertThat(EntityRecords.changed(current, wanted)).containsKeys(EntityRecords.MARKER, "lockdown:record-0");
+    }
+
+    @Test
+    void merge_firstRecordedWins_arraysUnite_nullObjectsFill_nullScalarsStay() throws Exception {
+        ObjectNode first = (ObjectNode) Json.mapper().readTree(
+                "{\"a\":1,\"list\":[\"x\"],\"obj\":null,\"scalar\":null,\"nested\":{\"k\":\"first\"}}");
+        ObjectNode later = (ObjectNode) Json.mapper().readTree(
+                "{\"a\":2,\"list\":[\"y\",\"x\"],\"obj\":{\"t\":true},\"scalar\":5,\"nested\":{\"k\":\"later\",\"m\":1},"
+                        + "\"new\":true}");
+
+        ObjectNode merged = EntityRecords.merge(first, later);
+
+        assertThat(merged.toString()).isEqualTo("{\"a\":1,\"list\":[\"x\",\"y\"],\"obj\":{\"t\":true},\"scalar\":null,"
+                + "\"nested\":{\"k\":\"first\",\"m\":1},\"new\":true}");
+    }
+
+    @Test
+    void theKey_neverShowsItself_andDependsOnTheSecret() {
+        assertThat(KEY.toString()).doesNotContain("secret").isEqualTo("RecordKey(hidden)");
+        assertThat(KEY.sign("x")).isEqualTo(RecordKey.fromSecret("deployment-secret-0123456789").sign("x"))
+                .isNotEqualTo(RecordKey.fromSecret("deployment-secret-0123456780").sign("x"));
+        assertThatThrownBy(() -> RecordKey.fromSecret(" ")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
