@@ -18,6 +18,7 @@ import io.entitylockdown.core.strategy.Phase2Scheduler;
 import io.entitylockdown.core.strategy.Strategies;
 import io.entitylockdown.core.strategy.StrategyRegistry;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -86,9 +87,18 @@ public final class LockdownEngine implements AutoCloseable {
         });
     }
 
-    /** EC2 phase 2: every interface to the isolation group. */
+    /** EC2 phase 2: every interface to the isolation group, whatever the tags say. */
     public ContainmentReport isolate(String arn, ContainmentOptions options) {
-        return run(arn, Operation.ISOLATE, options, Phase2Scheduler.CALLER_RUNS_PHASE_2, ContainmentStrategy::isolate);
+        return isolate(arn, options, null);
+    }
+
+    /**
+     * EC2 phase 2 that phase 1 scheduled at {@code scheduledAt} (a delayed message): it isolates every
+     * interface, unless a signed release of the instance is later than that (a late or duplicate delivery).
+     */
+    public ContainmentReport isolate(String arn, ContainmentOptions options, Instant scheduledAt) {
+        return run(arn, Operation.ISOLATE, options, Phase2Scheduler.CALLER_RUNS_PHASE_2, scheduledAt,
+                ContainmentStrategy::isolate);
     }
 
     /** Undoes what the entity's authenticated record says containment changed. */
@@ -104,6 +114,11 @@ public final class LockdownEngine implements AutoCloseable {
 
     private ContainmentReport run(String input, Operation operation, ContainmentOptions options, Phase2Scheduler phase2,
             BiConsumer<ContainmentStrategy, EntityContext> action) {
+        return run(input, operation, options, phase2, null, action);
+    }
+
+    private ContainmentReport run(String input, Operation operation, ContainmentOptions options, Phase2Scheduler phase2,
+            Instant scheduledAt, BiConsumer<ContainmentStrategy, EntityContext> action) {
         EntityArn entity;
         try {
             entity = EntityArn.parse(input);
@@ -138,7 +153,7 @@ public final class LockdownEngine implements AutoCloseable {
                 }
             }
             EntityContext ctx = new EntityContext(entity, session, options, guardrails, report, clock,
-                    report.startedAt(), recordKey(report), parallel, phase2);
+                    report.startedAt(), recordKey(report), parallel, phase2, scheduledAt);
             action.accept(strategy.get(), ctx);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             // Nothing may escape an entity: a batch goes on past it, and its report says what was done.

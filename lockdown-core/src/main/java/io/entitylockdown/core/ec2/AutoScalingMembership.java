@@ -32,6 +32,11 @@ final class AutoScalingMembership implements InstanceEffect {
     }
 
     @Override
+    public boolean destroysPriorState() {
+        return true;
+    }
+
+    @Override
     public void apply(InstanceRun run) {
         Optional<String> now = group.get();
         if (now == null) {

@@ -77,19 +77,22 @@ final class ContainmentGroups {
 
     /** The group of this kind in the VPC, without changing anything. */
     Optional<SecurityGroup> find(Kind kind) {
-        return Optional.ofNullable(findAll().get(kind));
+        return findAll().get(kind).stream().findFirst();
     }
 
-    /** Both groups of the VPC, in one request; a kind is absent when its group does not exist yet. */
-    Map<Kind, SecurityGroup> findAll() {
+    /**
+     * Both kinds' groups in the VPC, in one request, lowest id first: every containment uses the first,
+     * so all of them converge on the same group. A kind's list is empty when its group does not exist.
+     */
+    Map<Kind, List<SecurityGroup>> findAll() {
         List<SecurityGroup> found = ec2.describeSecurityGroups(b -> b.filters(
                 Filter.builder().name("vpc-id").values(vpcId).build(),
                 Filter.builder().name("group-name").values(Kind.UNTRACKED.groupName, Kind.ISOLATION.groupName)
                         .build())).securityGroups();
-        Map<Kind, SecurityGroup> byKind = new EnumMap<>(Kind.class);
+        Map<Kind, List<SecurityGroup>> byKind = new EnumMap<>(Kind.class);
         for (Kind kind : Kind.values()) {
-            found.stream().filter(g -> kind.groupName.equals(g.groupName()))
-                    .min(Comparator.comparing(SecurityGroup::groupId)).ifPresent(g -> byKind.put(kind, g));
+            byKind.put(kind, found.stream().filter(g -> kind.groupName.equals(g.groupName()))
+                    .sorted(Comparator.comparing(SecurityGroup::groupId)).toList());
         }
         return byKind;
     }
@@ -101,16 +104,20 @@ final class ContainmentGroups {
 
     /** Finds, creates or repairs the group of this kind, and verifies its rules. */
     Group ensure(Kind kind) {
-        return ensure(kind, find(kind).orElse(null));
+        return ensure(kind, findAll().get(kind));
     }
 
     /**
      * Creates or repairs the group of this kind, starting from {@code found} (read earlier in the run,
-     * null when it did not exist): a group that exists with exactly its rules costs no request.
+     * lowest id first, empty when it did not exist): a group that exists with exactly its rules, and
+     * alone, costs no request.
      */
-    Group ensure(Kind kind, SecurityGroup found) {
+    Group ensure(Kind kind, List<SecurityGroup> found) {
         List<String> changes = new ArrayList<>();
-        SecurityGroup group = found;
+        SecurityGroup group = found.isEmpty() ? null : found.get(0);
+        if (group != null && found.size() > 1) {
+            dropDuplicates(found.subList(1, found.size()), changes);
+        }
         if (group == null) {
             String created = create(kind, changes);
             // Where names are not unique (emulators) a racer may have created one too: every
@@ -120,7 +127,8 @@ final class ContainmentGroups {
             if (!group.groupId().equals(created)) {
                 changes.remove("created");
             }
-            dropDuplicates(kind, group.groupId(), changes);
+            String keep = group.groupId();
+            dropDuplicates(findAll().get(kind).stream().filter(g -> !g.groupId().equals(keep)).toList(), changes);
         }
         if (group.tags().stream().noneMatch(t -> t.key().equals(KIND_TAG) && t.value().equals(kind.tagValue))) {
             String id = group.groupId();
@@ -170,14 +178,8 @@ final class ContainmentGroups {
      * Only where names are not unique (emulators) can a second group of one kind appear; remove the
      * ones that lost, best effort: a group still in use cannot be deleted and is left alone.
      */
-    private void dropDuplicates(Kind kind, String keep, List<String> changes) {
-        List<SecurityGroup> all = ec2.describeSecurityGroups(b -> b.filters(
-                Filter.builder().name("vpc-id").values(vpcId).build(),
-                Filter.builder().name("group-name").values(kind.groupName).build())).securityGroups();
-        for (SecurityGroup other : all) {
-            if (other.groupId().equals(keep)) {
-                continue;
-            }
+    private void dropDuplicates(List<SecurityGroup> others, List<String> changes) {
+        for (SecurityGroup other : others) {
             try {
                 ec2.deleteSecurityGroup(b -> b.groupId(other.groupId()));
                 changes.add("deleted duplicate " + other.groupId());

@@ -20,14 +20,11 @@ import java.util.TreeSet;
  *
  * <p>One policy per instance, {@code EntityLockdownDenyInstance-<instance id>}: concurrent
  * containments of instances on one role never write the same policy, so none can lose another's
- * update. Only when the role's inline quota is full does containment fall back to the shared list
- * {@value #SHARED_NAME} (see docs/ec2-instance.md).
+ * update (see docs/ec2-instance.md for the role's inline quota).
  */
 public final class CredentialDenyPolicy {
     /** Prefix of the per-instance policy names. */
     public static final String PER_INSTANCE_PREFIX = "EntityLockdownDenyInstance-";
-    /** The shared list, used only when a per-instance policy does not fit. */
-    public static final String SHARED_NAME = "EntityLockdownInstanceCredentialsDeny";
     static final String SID = "EntityLockdownContainedInstances";
     static final String CONDITION_KEY = "ec2:SourceInstanceARN";
     /** IAM: the inline policies of one role together may hold 10,240 characters, white space not counted. */

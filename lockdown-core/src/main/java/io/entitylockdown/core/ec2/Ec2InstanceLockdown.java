@@ -108,11 +108,23 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
             run.phase2Due(notBefore);
         }
 
-        List<Parallel.Task> wave2 = new ArrayList<>(effects.each(e -> e.apply(run)));
+        // The record before anything that overwrites a value it keeps; the untracked group, the
+        // credentials' deny and the snapshots need no prior state and go alongside.
+        List<Parallel.Task> wave2 = new ArrayList<>(effects.each(e -> {
+            if (!e.destroysPriorState()) {
+                e.apply(run);
+            }
+        }));
         wave2.add(() -> writeRecord(run, "record-prior-state"));
         ctx.parallel().all(report, wave2);
+        List<Parallel.Task> wave3 = new ArrayList<>(effects.each(e -> {
+            if (e.destroysPriorState()) {
+                e.apply(run);
+            }
+        }));
 
         if (ctx.dryRun()) {
+            ctx.parallel().all(report, wave3);
             effects.network().open(run);
             report.note(window == 0 ? "Phase 2 would follow at once (window 0)."
                     : "Phase 2 would follow after " + window + " s.");
@@ -124,26 +136,19 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         boolean isolated = false;
         int failedBeforeOpening = failures(report);
         try {
-            if (!scheduled.get()) {
-                report.note("Phase 2 could not be scheduled (see step schedule-phase-2), so the interfaces went "
-                        + "straight to the isolation group instead of the all-open untracked group: the network is never "
-                        + "opened without a phase 2 to close it. Established flows that keep sending may stay tracked "
-                        + "until they go idle (docs/ec2-instance.md).");
-                isolated = isolateNow(run, effects, "isolate-now");
-            } else if (!effects.network().readyToOpen()) {
-                report.note("The untracked group is not available (see step untracked-group), so the interfaces went "
-                        + "straight to the isolation group. Established flows that keep sending may stay tracked until "
-                        + "they go idle (docs/ec2-instance.md).");
-                isolated = isolateNow(run, effects, "isolate-now");
-            } else {
-                opened = effects.network().open(run);
-                if (window == 0) {
-                    isolated = isolateNow(run, effects, "isolate");
-                }
+            java.util.concurrent.atomic.AtomicReference<Network> network = new java.util.concurrent.atomic.AtomicReference<>();
+            // Phase 1 alongside the protections and leaving the fleet: the untracked group still passes
+            // health checks, and the instance is out of its Auto Scaling group before phase 2 cuts them.
+            wave3.add(() -> network.set(openOrIsolate(run, effects, scheduled.get())));
+            ctx.parallel().all(report, wave3);
+            opened = network.get() == Network.OPENED;
+            isolated = network.get() == Network.ISOLATED;
+            if (window == 0 && !isolated) {
+                isolated = isolateNow(run, effects);
             }
             boolean isolatedAlready = isolated;
             List<Parallel.Task> wave4 = new ArrayList<>(effects.each(e -> {
-                // the network is read back as phase 1 only when its interfaces went to the untracked group
+                // the network is read back as phase 1 only when its interfaces stayed in the untracked group
                 if (!(e instanceof NetworkPhases) || !isolatedAlready) {
                     e.verify(run);
                 }
@@ -159,7 +164,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         if (!isolated && (opened || anyInterfaceUntracked(run)) && failures(report) > failedBeforeOpening) {
             report.note("Something failed after the interfaces were opened to the untracked group, so every interface "
                     + "was sent to the isolation group at once (fail closed) instead of after the window.");
-            isolated = isolateNow(run, effects, "isolate-now");
+            isolated = isolateNow(run, effects);
             effects.network().verifyIsolated(run);
         }
         if (isolated || window == 0) {
@@ -174,6 +179,25 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         report.state("recorded", EntityRecords.toJson(run.draft()));
     }
 
+    /** Where phase 1 left the interfaces. */
+    private enum Network { OPENED, ISOLATED, UNCHANGED }
+
+    /**
+     * Phase 1: the untracked group, only when phase 2 is certain and the group is ready; otherwise
+     * straight to the isolation group (the network is never opened without a phase 2 to close it).
+     */
+    private static Network openOrIsolate(InstanceRun run, Effects effects, boolean scheduled) {
+        if (!scheduled || !effects.network().readyToOpen()) {
+            run.report.note((scheduled ? "The untracked group is not available (see step untracked-group)"
+                    : "Phase 2 could not be scheduled (see step schedule-phase-2)") + ", so the interfaces went "
+                    + "straight to the isolation group instead of the all-open untracked group: the network is never "
+                    + "opened without a phase 2 to close it. Established flows that keep sending may stay tracked until "
+                    + "they go idle (docs/ec2-instance.md).");
+            return isolateNow(run, effects) ? Network.ISOLATED : Network.UNCHANGED;
+        }
+        return effects.network().open(run) ? Network.OPENED : Network.UNCHANGED;
+    }
+
     private static boolean anyInterfaceUntracked(InstanceRun run) {
         return run.report.steps().stream().anyMatch(s -> s.step().startsWith("untracked ")
                 && s.status() == StepStatus.DONE);
@@ -184,7 +208,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
     }
 
     /** Every interface to the isolation group now, whatever it is in. */
-    private static boolean isolateNow(InstanceRun run, Effects effects, String why) {
+    private static boolean isolateNow(InstanceRun run, Effects effects) {
         List<InstanceNetworkInterface> now = run.interfaces;
         try {
             now = NetworkPhases.describe(run).networkInterfaces();
@@ -213,11 +237,20 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
         InstanceRun run = found.get();
         ReportBuilder report = ctx.report();
+        if (ctx.scheduledAt() != null) {
+            Optional<Instant> released = EntityRecords.readRelease(run.tags, ctx.recordKey(), run.binding);
+            if (released.isPresent() && released.get().isAfter(ctx.scheduledAt())) {
+                report.record("isolate", "", StepOutcome.skipped(run.id + " was released at " + released.get()
+                        + ", after this phase 2 was scheduled (" + ctx.scheduledAt() + "); nothing was changed"), 0);
+                return;
+            }
+        }
         Effects effects = Effects.create();
         if (run.record.isVerified()) {
             var recorded = run.recorded().orElseThrow().interfaces().keySet();
             boolean newInterfaces = run.interfaces.stream().anyMatch(n -> !recorded.contains(n.networkInterfaceId()));
             if (newInterfaces) {
+                // attached during the window: recorded before they move, so release can put them back
                 effects.network().prepare(run);
                 writeRecord(run, "record-new-interfaces");
             }
@@ -227,6 +260,9 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
         effects.network().isolate(run, run.interfaces);
         run.phase2Done();
+        if (run.record.isVerified()) {
+            writeRecord(run, "record-state");
+        }
         effects.network().verifyIsolated(run);
         report.state("recorded", EntityRecords.toJson(run.draft()));
     }
@@ -266,7 +302,13 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
                 return StepOutcome.skipped("kept, because a step above failed: the record is still needed; run the "
                         + "release again once the cause is fixed");
             }
-            return StepOutcome.done("removed " + RecordWriter.remove(run, run.tags) + " lockdown: tags");
+            int removed = RecordWriter.remove(run, run.tags);
+            if (ctx.canRecord()) {
+                // a phase 2 of this containment delivered late must not isolate the released instance again
+                run.tag(EntityRecords.encodeRelease(ctx.recordKey(), run.binding, ctx.now()));
+            }
+            return StepOutcome.done("removed " + removed + " lockdown: tags" + (ctx.canRecord()
+                    ? "; left the signed note " + EntityRecords.RELEASED + "=" + ctx.now() : ""));
         });
         if (!ctx.dryRun()) {
             ctx.parallel().all(report, effects.each(e -> e.verifyUndone(run, recorded)));

@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -22,13 +20,17 @@ import software.amazon.awssdk.services.iam.model.Role;
  * Kills the instance-profile credentials of this instance, and only this instance's: an inline policy
  * on each role of its instance profile denies everything where {@code ec2:SourceInstanceARN} is this
  * instance ({@link CredentialDenyPolicy}). Stolen copies of those credentials die with it, wherever they
- * are used; other instances on the same profile keep working.
+ * are used; other instances on the same profile keep working. Each instance has its own policy, so
+ * containments of instances sharing a role never overwrite each other; the price is the role's inline
+ * quota (about 45 contained instances per role), beyond which the step fails and says to contain the
+ * role itself.
  */
 final class InstanceCredentials implements InstanceEffect {
-    /** Attempts at the shared list when the role's quota forces it (writers may overwrite each other there). */
-    private static final int SHARED_ATTEMPTS = 6;
-
     private final AtomicReference<List<Role>> roles = new AtomicReference<>();
+
+    private List<Role> roles(InstanceRun run) {
+        return roles.get() == null ? List.of() : roles.get();
+    }
 
     @Override
     public Set<String> permissions() {
@@ -86,10 +88,8 @@ final class InstanceCredentials implements InstanceEffect {
             }
             checks.add(() -> run.report.verify("credentials denied on role " + role.roleName(), () -> {
                 boolean own = ownPolicyInForce(run, role.roleName());
-                boolean shared = !own && listedInShared(run, role.roleName());
-                return Verdict.of(own || shared, own ? CredentialDenyPolicy.perInstanceName(run.id) + " denies them"
-                        : shared ? CredentialDenyPolicy.SHARED_NAME + " lists the instance"
-                        : "no lockdown policy on the role denies this instance's credentials");
+                return Verdict.of(own, own ? CredentialDenyPolicy.perInstanceName(run.id) + " denies them"
+                        : CredentialDenyPolicy.perInstanceName(run.id) + " is missing or is not the lockdown's document");
             }));
         }
         run.parallel().all(run.report, checks);
@@ -110,9 +110,8 @@ final class InstanceCredentials implements InstanceEffect {
         for (String role : recorded.credentialRoles()) {
             checks.add(() -> run.report.verify("credentials allowed on role " + role, () -> {
                 boolean own = policy(run, role, CredentialDenyPolicy.perInstanceName(run.id)).isPresent();
-                boolean shared = listedInShared(run, role);
-                return Verdict.of(!own && !shared, own ? "still denied by " + CredentialDenyPolicy.perInstanceName(run.id)
-                        : shared ? "still listed in " + CredentialDenyPolicy.SHARED_NAME : "no lockdown policy lists it");
+                return Verdict.of(!own, own ? "still denied by " + CredentialDenyPolicy.perInstanceName(run.id)
+                        : CredentialDenyPolicy.perInstanceName(run.id) + " is gone");
             }));
         }
         run.parallel().all(run.report, checks);
@@ -127,7 +126,7 @@ final class InstanceCredentials implements InstanceEffect {
         run.report.produce("credentials", "iam:GetRolePolicy", () -> {
             java.util.Map<String, Boolean> denied = new java.util.TreeMap<>();
             for (Role role : profileRoles(run)) {
-                denied.put(role.roleName(), ownPolicyInForce(run, role.roleName()) || listedInShared(run, role.roleName()));
+                denied.put(role.roleName(), ownPolicyInForce(run, role.roleName()));
             }
             run.report.state("credentialsDenied", denied);
             return io.entitylockdown.core.report.Produced.done(denied, "read the lockdown policies of " + denied.size()
@@ -146,80 +145,39 @@ final class InstanceCredentials implements InstanceEffect {
         }
         try {
             iam(run).putRolePolicy(b -> b.roleName(roleName).policyName(name).policyDocument(document));
-            run.deniedOn(roleName);
-            return StepOutcome.done("put " + name + " on role " + roleName + ": credentials it delivered to this "
-                    + "instance are denied everywhere; other instances of the role keep working");
         } catch (AwsServiceException e) {
-            if (!"LimitExceeded".equals(AwsErrors.code(e))) {
-                throw e;
+            if ("LimitExceeded".equals(AwsErrors.code(e))) {
+                throw new LockdownException(AwsErrors.describe(e, "iam:PutRolePolicy") + ". Role " + roleName
+                        + " has no inline policy space left for " + name + " (IAM allows 10,240 characters of inline "
+                        + "policy per role; each contained instance takes about 220). This instance's credentials are "
+                        + "NOT denied. If the instances on this role are compromised together, contain the role itself "
+                        + "(lockdown contain " + io.entitylockdown.core.Shell.quote(roleArnOf(run, roleName))
+                        + "); otherwise release contained instances that no longer need it, or remove the instance "
+                        + "profile from this instance (aws ec2 disassociate-iam-instance-profile)", e);
             }
+            throw e;
         }
-        StepOutcome shared = addToShared(run, roleName);
         run.deniedOn(roleName);
-        return shared;
-    }
-
-    /**
-     * The role's inline quota has no room for one more policy: the instance goes into the shared list,
-     * read, extended and written, then read again after a random pause and written again while it is
-     * missing (another writer may have overwritten the list).
-     */
-    private StepOutcome addToShared(InstanceRun run, String roleName) {
-        String arn = run.entity().arn();
-        for (int attempt = 1; attempt <= SHARED_ATTEMPTS; attempt++) {
-            Set<String> listed = new TreeSet<>(sharedList(run, roleName).orElse(Set.of()));
-            if (listed.contains(arn) && attempt > 1) {
-                return StepOutcome.done("the inline quota of role " + roleName + " has no room for "
-                        + CredentialDenyPolicy.perInstanceName(run.id) + "; the instance was added to the shared "
-                        + CredentialDenyPolicy.SHARED_NAME + " (" + listed.size() + " instance(s) listed)");
-            }
-            listed.add(arn);
-            String document = CredentialDenyPolicy.document(listed);
-            iam(run).putRolePolicy(b -> b.roleName(roleName).policyName(CredentialDenyPolicy.SHARED_NAME)
-                    .policyDocument(document));
-            try {
-                Thread.sleep(100 + ThreadLocalRandom.current().nextInt(400));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new LockdownException("Role " + roleName + " has no inline policy space left for "
-                + CredentialDenyPolicy.perInstanceName(run.id) + ", and the shared " + CredentialDenyPolicy.SHARED_NAME
-                + " kept changing under concurrent containments. This instance's credentials are NOT denied: run the "
-                + "containment again, release contained instances that are no longer needed, or remove the instance "
-                + "profile from this instance (aws ec2 disassociate-iam-instance-profile)");
+        return StepOutcome.done("put " + name + " on role " + roleName + ": credentials it delivered to this "
+                + "instance are denied everywhere; other instances of the role keep working");
     }
 
     private StepOutcome allow(InstanceRun run, String roleName) {
         String name = CredentialDenyPolicy.perInstanceName(run.id);
-        boolean own = policy(run, roleName, name).isPresent();
-        Optional<Set<String>> shared = sharedList(run, roleName);
-        boolean listed = shared.map(s -> s.contains(run.entity().arn())).orElse(false);
-        if (!own && !listed) {
-            return StepOutcome.already("no lockdown policy on role " + roleName + " denies this instance any more");
+        if (policy(run, roleName, name).isEmpty()) {
+            return StepOutcome.already("role " + roleName + " has no " + name + " any more");
         }
         if (run.dryRun()) {
-            return StepOutcome.wouldDo("delete " + name + " from role " + roleName + (listed ? " and take the instance out "
-                    + "of " + CredentialDenyPolicy.SHARED_NAME : ""));
+            return StepOutcome.wouldDo("delete " + name + " from role " + roleName);
         }
-        if (own) {
+        try {
             iam(run).deleteRolePolicy(b -> b.roleName(roleName).policyName(name));
-        }
-        if (listed) {
-            Set<String> left = new TreeSet<>(shared.get());
-            left.remove(run.entity().arn());
-            if (left.isEmpty()) {
-                iam(run).deleteRolePolicy(b -> b.roleName(roleName).policyName(CredentialDenyPolicy.SHARED_NAME));
-            } else {
-                String document = CredentialDenyPolicy.document(left);
-                iam(run).putRolePolicy(b -> b.roleName(roleName).policyName(CredentialDenyPolicy.SHARED_NAME)
-                        .policyDocument(document));
+        } catch (AwsServiceException e) {
+            if (!"NoSuchEntity".equals(AwsErrors.code(e))) {
+                throw e;
             }
         }
-        return StepOutcome.done((own ? "deleted " + name + " from role " + roleName : "")
-                + (own && listed ? "; " : "") + (listed ? "took the instance out of " + CredentialDenyPolicy.SHARED_NAME
-                + " on role " + roleName : ""));
+        return StepOutcome.done("deleted " + name + " from role " + roleName + ": the instance's credentials work again");
     }
 
     /** True when the per-instance policy is exactly the lockdown's for this instance. */
@@ -230,12 +188,9 @@ final class InstanceCredentials implements InstanceEffect {
                 .orElse(false);
     }
 
-    private static boolean listedInShared(InstanceRun run, String roleName) {
-        return sharedList(run, roleName).map(s -> s.contains(run.entity().arn())).orElse(false);
-    }
-
-    private static Optional<Set<String>> sharedList(InstanceRun run, String roleName) {
-        return policy(run, roleName, CredentialDenyPolicy.SHARED_NAME).flatMap(CredentialDenyPolicy::instanceArns);
+    private String roleArnOf(InstanceRun run, String roleName) {
+        return roles(run).stream().filter(r -> r.roleName().equals(roleName)).map(Role::arn).findFirst()
+                .orElse(roleName);
     }
 
     private static Optional<String> policy(InstanceRun run, String roleName, String policyName) {

@@ -17,8 +17,17 @@ interface InstanceEffect {
     default void prepare(InstanceRun run) {
     }
 
-    /** Wave 2: the changes, once the prior state is known. */
+    /** The changes, once the prior state is known (and, when {@link #destroysPriorState}, recorded). */
     default void apply(InstanceRun run) {
+    }
+
+    /**
+     * True when applying overwrites something the record must keep (the protection settings, the Auto
+     * Scaling group, the target registrations): such changes wait until the record is written, so a
+     * concurrent containment that sees them also finds the record that holds the values before.
+     */
+    default boolean destroysPriorState() {
+        return false;
     }
 
     /** After the changes: read back and check that each is in force. */

@@ -32,12 +32,15 @@ public record InstanceState(Map<String, InterfaceState> interfaces, ProtectionSt
             "arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:targetgroup/[\\w-]{1,32}/[0-9a-f]{16}");
 
     public InstanceState {
-        interfaces = Map.copyOf(Objects.requireNonNull(interfaces, "interfaces"));
+        // sorted, so the same state always encodes to the same record (in any JVM)
+        interfaces = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(
+                Objects.requireNonNull(interfaces, "interfaces")));
         interfaces.keySet().forEach(id -> check(ENI, id, "network interface id"));
-        credentialRoles = List.copyOf(Objects.requireNonNull(credentialRoles, "credentialRoles"));
+        credentialRoles = Objects.requireNonNull(credentialRoles, "credentialRoles").stream().sorted().distinct().toList();
         credentialRoles.forEach(r -> check(ROLE, r, "role name"));
-        targets = List.copyOf(Objects.requireNonNull(targets, "targets"));
-        snapshots = List.copyOf(Objects.requireNonNull(snapshots, "snapshots"));
+        targets = Objects.requireNonNull(targets, "targets").stream().distinct()
+                .sorted(java.util.Comparator.comparing(TargetState::label)).toList();
+        snapshots = Objects.requireNonNull(snapshots, "snapshots").stream().sorted().distinct().toList();
         snapshots.forEach(s -> check(SNAPSHOT, s, "snapshot id"));
         if (autoScalingGroup != null && (autoScalingGroup.isEmpty() || autoScalingGroup.length() > 255)) {
             throw new IllegalArgumentException("not an Auto Scaling group name");
@@ -45,7 +48,7 @@ public record InstanceState(Map<String, InterfaceState> interfaces, ProtectionSt
         if (phase2DueAt != null) {
             java.time.Instant.parse(phase2DueAt);
         }
-        shortened = List.copyOf(Objects.requireNonNull(shortened, "shortened"));
+        shortened = Objects.requireNonNull(shortened, "shortened").stream().sorted().distinct().toList();
         shortened.forEach(id -> check(ENI, id, "network interface id"));
     }
 

@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
  * interface again. Interfaces count as contained by the group ids found in this VPC, never by names.
  */
 final class NetworkPhases implements InstanceEffect {
-    private final AtomicReference<Map<ContainmentGroups.Kind, SecurityGroup>> found = new AtomicReference<>();
+    private final AtomicReference<Map<ContainmentGroups.Kind, List<SecurityGroup>>> found = new AtomicReference<>();
     private final AtomicReference<String> untracked = new AtomicReference<>();
     private final AtomicReference<String> isolation = new AtomicReference<>();
 
@@ -73,12 +73,18 @@ final class NetworkPhases implements InstanceEffect {
         noteOriginals(run, run.interfaces);
     }
 
-    /** Notes the groups and timeouts of interfaces that are in no containment group, for the record. */
+    /**
+     * Notes, for the record, each interface's groups other than the containment groups (an interface
+     * attached during the window can show both: where instance-level groups are added to every interface,
+     * as in moto); an interface in containment groups only has nothing to note.
+     */
     void noteOriginals(InstanceRun run, List<InstanceNetworkInterface> interfaces) {
         Set<String> ours = containmentGroupIds();
         for (InstanceNetworkInterface eni : interfaces) {
-            List<String> groups = InstanceRun.groupIds(eni.groups());
-            if (groups.stream().noneMatch(ours::contains) && !inContainmentGroupByName(eni)) {
+            List<String> groups = eni.groups().stream()
+                    .filter(g -> !ours.contains(g.groupId()) && !ContainmentGroups.isContainmentGroupName(g.groupName()))
+                    .map(g -> g.groupId()).toList();
+            if (!groups.isEmpty()) {
                 run.sawInterface(eni.networkInterfaceId(), groups,
                         ConnectionTracking.describe(eni.connectionTrackingConfiguration()));
             }
@@ -123,12 +129,13 @@ final class NetworkPhases implements InstanceEffect {
         String step = kind == ContainmentGroups.Kind.UNTRACKED ? "untracked-group" : "isolation-group";
         run.report.produce(step, "ec2:CreateSecurityGroup", () -> {
             ContainmentGroups groups = groups(run);
-            Map<ContainmentGroups.Kind, SecurityGroup> known = found.get();
+            Map<ContainmentGroups.Kind, List<SecurityGroup>> known = found.get();
             if (known == null) {
                 known = groups.findAll();
                 found.set(known);
             }
-            SecurityGroup existing = known.get(kind);
+            List<SecurityGroup> ofKind = known.get(kind);
+            SecurityGroup existing = ofKind.isEmpty() ? null : ofKind.get(0);
             if (run.dryRun()) {
                 if (existing == null) {
                     return io.entitylockdown.core.report.Produced.of(StepOutcome.wouldDo("create " + kind.groupName
@@ -141,7 +148,7 @@ final class NetworkPhases implements InstanceEffect {
                         : StepOutcome.wouldDo("repair " + existing.groupId() + " (remove " + difference.extra()
                                 + ", add " + difference.missing() + ")"), existing.groupId());
             }
-            ContainmentGroups.Group group = groups.ensure(kind, existing);
+            ContainmentGroups.Group group = groups.ensure(kind, ofKind);
             into.set(group.id());
             return group.changed()
                     ? io.entitylockdown.core.report.Produced.done(group.id(), kind.groupName + " " + group.id() + ": "
@@ -305,20 +312,30 @@ final class NetworkPhases implements InstanceEffect {
                 + "groups " + groups);
     }
 
+    /**
+     * After release: every recorded interface has its original groups again and no containment group.
+     * Groups beyond the original ones are tolerated (someone may have added one since; an emulator
+     * that adds instance-level groups to every interface, as moto does, shows them there).
+     */
     @Override
     public void verifyUndone(InstanceRun run, InstanceState recorded) {
         run.report.verify("interfaces restored", () -> {
-            Map<String, List<String>> now = new LinkedHashMap<>();
-            describe(run).networkInterfaces().forEach(n -> now.put(n.networkInterfaceId(), InstanceRun.groupIds(n.groups())));
+            Map<String, List<software.amazon.awssdk.services.ec2.model.GroupIdentifier>> now = new LinkedHashMap<>();
+            describe(run).networkInterfaces().forEach(n -> now.put(n.networkInterfaceId(), n.groups()));
             List<String> wrong = new ArrayList<>();
             recorded.interfaces().forEach((eniId, original) -> {
-                List<String> groups = now.get(eniId);
-                if (groups != null && !sameSet(groups, original.groups())) {
-                    wrong.add(eniId + " has " + groups + ", not " + original.groups());
+                var groups = now.get(eniId);
+                if (groups == null) {
+                    return;
+                }
+                List<String> ids = InstanceRun.groupIds(groups);
+                boolean contained = groups.stream().anyMatch(g -> ContainmentGroups.isContainmentGroupName(g.groupName()));
+                if (contained || !ids.containsAll(original.groups())) {
+                    wrong.add(eniId + " has " + ids + ", not " + original.groups());
                 }
             });
             return Verdict.of(wrong.isEmpty(), wrong.isEmpty() ? "every recorded interface has its original groups "
-                    + now : String.join("; ", wrong));
+                    + "again and no containment group" : String.join("; ", wrong));
         });
     }
 
@@ -357,9 +374,9 @@ final class NetworkPhases implements InstanceEffect {
 
     private Set<String> containmentGroupIds() {
         Set<String> ids = new TreeSet<>();
-        Map<ContainmentGroups.Kind, SecurityGroup> known = found.get();
+        Map<ContainmentGroups.Kind, List<SecurityGroup>> known = found.get();
         if (known != null) {
-            known.values().forEach(g -> ids.add(g.groupId()));
+            known.values().forEach(list -> list.forEach(g -> ids.add(g.groupId())));
         }
         if (untracked.get() != null) {
             ids.add(untracked.get());
@@ -374,9 +391,9 @@ final class NetworkPhases implements InstanceEffect {
         if (isolation.get() != null) {
             return isolation.get();
         }
-        Map<ContainmentGroups.Kind, SecurityGroup> known = found.get();
-        return known == null || !known.containsKey(ContainmentGroups.Kind.ISOLATION) ? null
-                : known.get(ContainmentGroups.Kind.ISOLATION).groupId();
+        Map<ContainmentGroups.Kind, List<SecurityGroup>> known = found.get();
+        return known == null || known.get(ContainmentGroups.Kind.ISOLATION).isEmpty() ? null
+                : known.get(ContainmentGroups.Kind.ISOLATION).get(0).groupId();
     }
 
     private static Verdict rules(InstanceRun run, ContainmentGroups.Kind kind) {

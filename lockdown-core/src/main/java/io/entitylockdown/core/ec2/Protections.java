@@ -51,6 +51,11 @@ final class Protections implements InstanceEffect {
     }
 
     @Override
+    public boolean destroysPriorState() {
+        return true;
+    }
+
+    @Override
     public void apply(InstanceRun run) {
         run.parallel().all(run.report,
                 () -> run.report.step(Protection.TERMINATION.step(), "ec2:ModifyInstanceAttribute",

@@ -46,6 +46,11 @@ final class TargetGroupMembership implements InstanceEffect {
     }
 
     @Override
+    public boolean destroysPriorState() {
+        return true;
+    }
+
+    @Override
     public void apply(InstanceRun run) {
         List<InstanceState.TargetState> targets = found.get();
         if (targets == null) {

@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -35,6 +36,12 @@ public final class EntityRecords {
     public static final String MARKER = PREFIX + "contained-at";
     static final String CHUNK = PREFIX + "record-";
     static final String MAC = PREFIX + "record-mac";
+    /**
+     * The signed note that release leaves on an EC2 instance: a phase 2 scheduled before it (a late or
+     * duplicate delivery) leaves the released instance alone. Deleting it only makes phase 2 isolate.
+     */
+    public static final String RELEASED = PREFIX + "released";
+    static final String RELEASED_MAC = PREFIX + "released-mac";
     /** Tags of the unauthenticated format written before records were signed. */
     static final String LEGACY_STATE = PREFIX + "state-";
     static final int VERSION = 2;
@@ -102,6 +109,32 @@ public final class EntityRecords {
         return tags;
     }
 
+    /** The tags of a signed release note for this entity at this time. */
+    public static Map<String, String> encodeRelease(RecordKey key, RecordBinding binding, Instant at) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(RELEASED, at.toString());
+        tags.put(RELEASED_MAC, key.sign(releaseText(binding, at.toString())));
+        return tags;
+    }
+
+    /** When this entity was released, if a release note signed for it is there. */
+    public static Optional<Instant> readRelease(Map<String, String> tags, RecordKey key, RecordBinding binding) {
+        String at = tags.get(RELEASED);
+        if (key == null || at == null || !key.verify(releaseText(binding, at), tags.get(RELEASED_MAC))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(at));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String releaseText(RecordBinding binding, String at) {
+        return "entity-lockdown release v" + VERSION + "\n" + binding.partition() + "\n" + binding.account() + "\n"
+                + binding.region() + "\n" + binding.type().name() + "\n" + binding.arn() + "\n" + at;
+    }
+
     /**
      * Reads and authenticates the record in these tags.
      *
@@ -111,6 +144,7 @@ public final class EntityRecords {
     public static <T> RecordReading<T> read(Map<String, String> tags, RecordKey key, RecordBinding binding,
             Class<T> stateType) {
         Set<String> ours = keys(tags);
+        ours.removeAll(Set.of(RELEASED, RELEASED_MAC));
         boolean hasRecord = tags.containsKey(CHUNK + "0") || tags.containsKey(MAC);
         boolean hasLegacy = ours.stream().anyMatch(k -> k.startsWith(LEGACY_STATE));
         if (!hasRecord) {

@@ -80,6 +80,10 @@ public final class AwsErrors {
     /** A one-line description, naming the IAM action when permission was missing. */
     public static String describe(Throwable error, String call) {
         String what = call == null || call.isEmpty() ? "this call" : call;
+        if (error instanceof io.entitylockdown.core.LockdownException) {
+            // the engine's own sentence already says what happened (with the AWS error) and what to do
+            return error.getMessage();
+        }
         // credential providers (sts:AssumeRole) may wrap the service's answer; the answer is what matters
         AwsServiceException service = serviceError(error);
         if (service != null) {
@@ -113,9 +117,6 @@ public final class AwsErrors {
         }
         if (error instanceof SdkClientException) {
             return "could not reach AWS for " + what + ": " + error.getMessage();
-        }
-        if (error instanceof io.entitylockdown.core.LockdownException) {
-            return error.getMessage();
         }
         return error.getClass().getSimpleName() + ": " + error.getMessage();
     }

@@ -22,6 +22,7 @@ import java.time.Instant;
  * @param recordKey  authenticates the records on entities; null when this run has no deployment secret
  * @param parallel   runs independent steps at the same time
  * @param phase2     makes EC2 phase 2 certain before an interface is opened
+ * @param scheduledAt EC2 phase 2: when phase 1 scheduled it (a release after that wins); null otherwise
  */
 public record EntityContext(
         EntityArn entity,
@@ -33,7 +34,8 @@ public record EntityContext(
         Instant now,
         RecordKey recordKey,
         Parallel parallel,
-        Phase2Scheduler phase2) {
+        Phase2Scheduler phase2,
+        Instant scheduledAt) {
 
     public boolean dryRun() {
         return options.dryRun();

@@ -6,11 +6,9 @@ import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
-import io.entitylockdown.core.strategy.StateTags;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,24 +70,28 @@ class Ec2ConcurrentContainmentIT {
     }
 
     /**
-     * The interleaving the merge-before-write exists for: the late run reads the instance's tags before
-     * the first run has recorded anything, and its interfaces after the first run has moved them. It
-     * then sees only the untracked group and records no interface; writing its record without taking
-     * in the first run's would lose the true originals, and release would restore nothing.
+     * The interleaving the merge-before-write exists for: the late run reads the instance before the
+     * first run has changed anything, and writes its record after the first run has finished (recorded,
+     * moved, recorded again). Writing its record without taking in the first run's would drop what only
+     * the first run learned (its snapshot set, the roles it denied); the re-read before writing keeps it.
      */
     @Test
-    void contain_lateRunReadsInterfacesAfterFirstMovedThem_keepsTheFirstRunsOriginals(MotoServer moto)
+    void contain_lateRunWritesItsRecordAfterTheFirstRunFinished_keepsTheFirstRunsRecord(MotoServer moto)
             throws Exception {
         CountDownLatch firstDone = new CountDownLatch(1);
-        CountDownLatch lateFoundInstance = new CountDownLatch(1);
+        CountDownLatch lateReadInstance = new CountDownLatch(1);
         ExecutionInterceptor gate = new ExecutionInterceptor() {
             private final AtomicBoolean held = new AtomicBoolean();
 
             @Override
             public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
                 String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-                if ("DescribeNetworkInterfaces".equals(operation) && held.compareAndSet(false, true)) {
-                    lateFoundInstance.countDown();
+                if (("CreateTags".equals(operation) || "ModifyNetworkInterfaceAttribute".equals(operation)
+                        || "ModifyInstanceAttribute".equals(operation) || "CreateSnapshots".equals(operation)
+                        || "PutRolePolicy".equals(operation)) && held.compareAndSet(false, true)) {
+                    lateReadInstance.countDown();
+                }
+                if (held.get()) {
                     try {
                         if (!firstDone.await(120, TimeUnit.SECONDS)) {
                             throw new IllegalStateException("the first containment did not finish in 120 s");
@@ -114,28 +116,69 @@ class Ec2ConcurrentContainmentIT {
             try {
                 Future<ContainmentReport> lateRun = pool.submit(() -> late.contain(lab.arn(instance),
                         ContainmentOptions.defaults()));
-                assertThat(lateFoundInstance.await(120, TimeUnit.SECONDS)).isTrue();
-                assertThat(InstanceMarker.tags(lab.describe(id))).as("late run read the tags before any record").isEmpty();
+                assertThat(lateReadInstance.await(120, TimeUnit.SECONDS)).isTrue();
+                assertThat(lab.tags(id)).as("the late run read the instance before any record").isEmpty();
                 ContainmentReport firstRun;
                 try {
                     firstRun = first.contain(lab.arn(instance), ContainmentOptions.defaults());
                 } finally {
                     firstDone.countDown();
                 }
+                List<String> firstSet = lab.record(instance).verified().orElseThrow().state().snapshots();
                 ContainmentReport lateReport = lateRun.get(120, TimeUnit.SECONDS);
-                assertThat(lateReport.steps()).as("the late run saw the interfaces already moved")
-                        .filteredOn(s -> s.step().startsWith("untracked eni-"))
-                        .allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
 
-                assertOneContainment(lab, first, instance, role, original, List.of(firstRun, lateReport));
-                // The late run found the first run's marker when it recorded, so it joined that run's
-                // snapshot set instead of starting its own.
-                assertThat(lateReport.steps()).filteredOn(s -> s.step().startsWith("snapshot vol-")).isNotEmpty()
-                        .allSatisfy(s -> assertThat(s.status()).as(s.detail()).isEqualTo(StepStatus.ALREADY));
-                long volumes = instance.blockDeviceMappings().stream().filter(m -> m.ebs() != null).count();
-                assertThat(new EvidencePreservation(lab.ec2).snapshots(id)).hasSize((int) volumes);
+                assertOneContainment(lab, first, instance, role, original, List.of(firstRun, lateReport),
+                        recorded -> assertThat(recorded.snapshots()).as("the first run's set is kept in the record")
+                                .containsAll(firstSet));
             } finally {
                 pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Ten instances on one instance profile contained at once, as ten SNS messages run ten functions:
+     * every containment succeeds in its own run (no retry needed), every instance's credentials are
+     * denied, and the VPC ends with exactly one group of each kind.
+     */
+    @Test
+    void tenInstancesOnOneRole_containedAtOnce_allSucceed_andEveryOneIsDenied(MotoServer moto) throws Exception {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1")) {
+            String role = lab.profileWithRole("fleet-web");
+            List<Instance> instances = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                instances.add(lab.instanceWithSecurityGroupIds(role, lab.appGroupId));
+            }
+            List<LockdownEngine> engines = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                engines.add(Ec2Lab.engine(moto));
+            }
+            try {
+                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+                List<ContainmentReport> reports = concurrently(10, () -> {
+                    int i = next.getAndIncrement();
+                    return engines.get(i).contain(lab.arn(instances.get(i)),
+                            ContainmentOptions.defaults().withSnapshot(false));
+                });
+
+                assertThat(reports).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
+                        .isEqualTo(Outcome.SUCCEEDED));
+                assertThat(lab.deniedOnRole(role)).containsExactlyInAnyOrderElementsOf(
+                        instances.stream().map(lab::arn).toList());
+                assertThat(lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).hasSize(1);
+                String untracked = lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName).get(0).groupId();
+                instances.forEach(instance -> assertThat(groupsById(lab, instance.instanceId()).values())
+                        .allSatisfy(groups -> assertThat(groups).containsExactly(untracked)));
+
+                List<ContainmentReport> isolated = concurrently(10, () -> {
+                    int i = next.getAndIncrement() - 10;
+                    return engines.get(i).isolate(lab.arn(instances.get(i)), ContainmentOptions.defaults());
+                });
+                assertThat(isolated).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
+                        .isEqualTo(Outcome.SUCCEEDED));
+                assertThat(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).hasSize(1);
+            } finally {
+                engines.forEach(LockdownEngine::close);
             }
         }
     }
@@ -143,6 +186,12 @@ class Ec2ConcurrentContainmentIT {
     /** The end state of one containment, then a release that restores every interface's true originals. */
     static void assertOneContainment(Ec2Lab lab, LockdownEngine engine, Instance instance, String role,
             Map<String, List<String>> original, List<ContainmentReport> reports) {
+        assertOneContainment(lab, engine, instance, role, original, reports, recorded -> { });
+    }
+
+    static void assertOneContainment(Ec2Lab lab, LockdownEngine engine, Instance instance, String role,
+            Map<String, List<String>> original, List<ContainmentReport> reports,
+            java.util.function.Consumer<InstanceState> moreChecks) {
         String id = instance.instanceId();
         int runs = reports.size();
         for (ContainmentReport report : reports) {
@@ -153,36 +202,35 @@ class Ec2ConcurrentContainmentIT {
         assertThat(groupsById(lab, id).values()).hasSize(2)
                 .allSatisfy(groups -> assertThat(groups).containsExactly(untracked));
 
-        StateTags.Recorded recorded = InstanceMarker.read(lab.describe(id)).orElseThrow();
-        Map<String, List<String>> recordedGroups = new LinkedHashMap<>();
-        InstanceRecord.of(recorded.state()).interfaces().forEach(e -> recordedGroups.put(e.interfaceId(), e.groups()));
-        assertThat(recordedGroups.keySet()).containsExactlyInAnyOrderElementsOf(original.keySet());
-        original.forEach((eni, groups) -> assertThat(recordedGroups.get(eni)).as(eni)
+        InstanceState recorded = lab.record(instance).verified().orElseThrow().state();
+        assertThat(recorded.interfaces().keySet()).containsExactlyInAnyOrderElementsOf(original.keySet());
+        original.forEach((eni, groups) -> assertThat(recorded.interfaces().get(eni).groups()).as(eni)
                 .containsExactlyInAnyOrderElementsOf(groups));
-        assertThat(InstanceRecord.of(recorded.state()).protection())
-                .contains(new InstanceRecord.Protection(false, false));
+        assertThat(recorded.protection()).isEqualTo(new InstanceState.ProtectionState(false, false));
+        assertThat(recorded.credentialRoles()).containsExactly(role);
+        moreChecks.accept(recorded);
 
         assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames())
-                .containsExactly(CredentialDenyPolicy.POLICY_NAME);
-        String document = URLDecoder.decode(lab.iam.getRolePolicy(b -> b.roleName(role)
-                .policyName(CredentialDenyPolicy.POLICY_NAME)).policyDocument(), StandardCharsets.UTF_8);
-        assertThat(occurrences(document, lab.arn(instance))).as(document).isEqualTo(1);
+                .containsExactly(CredentialDenyPolicy.perInstanceName(id));
+        assertThat(lab.deniedOnRole(role)).containsExactly(lab.arn(instance));
 
         int volumes = (int) instance.blockDeviceMappings().stream().filter(m -> m.ebs() != null).count();
-        int snapshots = new EvidencePreservation(lab.ec2).snapshots(id).size();
-        // Each run snapshots under its own containment time unless it read another's marker first;
-        // between one set and one set per run is accepted, and the count is printed for the record.
+        int snapshots = lab.evidence(id).size();
+        // Each run takes its own set unless it found another's in the record first; between one set
+        // and one set per run is accepted, and the count is printed for the record.
         System.out.printf("[concurrent-containment runs=%d] volumes=%d snapshots=%d%n", runs, volumes, snapshots);
         assertThat(snapshots).isBetween(volumes, volumes * runs);
 
+        ContainmentReport phase2 = engine.isolate(lab.arn(instance), ContainmentOptions.defaults());
+        assertThat(phase2.outcome()).as(phase2.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
         ContainmentReport release = engine.release(lab.arn(instance), ContainmentOptions.defaults());
 
         assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
         Map<String, List<String>> restored = groupsById(lab, id);
         original.forEach((eni, groups) -> assertThat(restored.get(eni)).as(eni)
                 .containsExactlyInAnyOrderElementsOf(groups));
-        assertThat(InstanceMarker.tags(lab.describe(id)).keySet()).noneMatch(k -> k.startsWith(StateTags.PREFIX));
-        // The policy listed only this instance, so release deletes it rather than leave an empty list.
+        assertThat(lab.tags(id).keySet()).noneMatch(k -> k.startsWith(EntityRecords.PREFIX)
+                && !k.startsWith(EntityRecords.RELEASED));
         assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames()).isEmpty();
     }
 
@@ -216,16 +264,9 @@ class Ec2ConcurrentContainmentIT {
     static Map<String, List<String>> groupsById(Ec2Lab lab, String instanceId) {
         Map<String, List<String>> groups = new LinkedHashMap<>();
         for (NetworkInterface eni : lab.interfaces(instanceId)) {
-            groups.put(eni.networkInterfaceId(), SecurityGroupSwap.groupIds(eni));
+            groups.put(eni.networkInterfaceId(), eni.groups().stream().map(g -> g.groupId()).toList());
         }
         return groups;
     }
 
-    static int occurrences(String text, String part) {
-        int count = 0;
-        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
-            count++;
-        }
-        return count;
-    }
 }

@@ -99,6 +99,7 @@ class Ec2ConnectionTrackingIT {
             assertThat(again.steps()).filteredOn(s -> s.step().startsWith("connection-tracking "))
                     .hasSize(3).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
 
+            engine.isolate(lab.arn(instance), ContainmentOptions.defaults());
             ContainmentReport release = engine.release(lab.arn(instance), ContainmentOptions.defaults());
 
             assertThat(release.steps()).filteredOn(s -> s.step().startsWith("restore-connection-tracking "))

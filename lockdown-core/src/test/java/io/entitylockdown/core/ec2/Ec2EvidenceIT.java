@@ -7,7 +7,7 @@ import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.StateTags;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
@@ -73,23 +73,26 @@ class Ec2EvidenceIT {
                 assertThat(elb.describeTargetHealth(b -> b.targetGroupArn(tg)).targetHealthDescriptions())
                         .noneMatch(h -> h.target().id().equals(instanceId) && !"draining".equals(h.targetHealth().stateAsString()));
             }
-            EvidencePreservation evidence = new EvidencePreservation(lab.ec2);
-            assertThat(evidence.current(instanceId)).isEqualTo(new InstanceRecord.Protection(true, true));
-            List<Snapshot> snapshots = evidence.snapshots(instanceId);
+            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(true, true));
+            List<Snapshot> snapshots = lab.evidence(instanceId);
             assertThat(snapshots).extracting(Snapshot::volumeId).containsExactlyInAnyOrderElementsOf(volumes);
-            String containedAt = InstanceMarker.tags(lab.describe(instanceId)).get(StateTags.CONTAINED_AT);
+            assertThat(lab.record(instance).verified().orElseThrow().state().snapshots())
+                    .as("the set's ids are in the signed record")
+                    .containsExactlyInAnyOrderElementsOf(snapshots.stream().map(Snapshot::snapshotId).toList());
+            assertThat(report.step("snapshots").orElseThrow().detail()).contains("one crash-consistent set");
+            String containedAt = lab.tags(instanceId).get(EntityRecords.MARKER);
             for (Snapshot snapshot : snapshots) {
                 Map<String, String> tags = snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
                 assertThat(tags).containsEntry("lockdown:instance", instanceId)
-                        .containsEntry("lockdown:volume", snapshot.volumeId())
-                        .containsEntry(StateTags.CONTAINED_AT, containedAt).containsKey("lockdown:snapshot-time");
+                        .containsEntry(EntityRecords.MARKER, containedAt);
             }
 
             ContainmentReport release = engine.release(arn, ContainmentOptions.defaults());
 
             assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(evidence.current(instanceId)).isEqualTo(new InstanceRecord.Protection(false, false));
-            assertThat(evidence.snapshots(instanceId)).hasSize(2);
+            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(false, false));
+            assertThat(lab.evidence(instanceId)).as("release never deletes evidence").hasSize(2);
+            assertThat(engine.status(arn).state().get("taggedSnapshots")).asList().hasSize(2);
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("NOT restored automatically",
                     "aws autoscaling attach-instances --auto-scaling-group-name web --instance-ids " + instanceId
                             + " --region us-east-1"));
@@ -107,7 +110,6 @@ class Ec2EvidenceIT {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance();
             lab.ec2.modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
-            EvidencePreservation evidence = new EvidencePreservation(lab.ec2);
 
             ContainmentReport report = engine.contain(lab.arn(instance),
                     ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
@@ -116,11 +118,42 @@ class Ec2EvidenceIT {
             assertThat(report.step("termination-protection").orElseThrow().status()).isEqualTo(StepStatus.ALREADY);
             assertThat(report.step("stop-protection").orElseThrow().status()).isEqualTo(StepStatus.DONE);
             assertThat(report.step("snapshots").orElseThrow().detail()).contains("--no-snapshot");
-            assertThat(evidence.snapshots(instance.instanceId())).isEmpty();
+            assertThat(lab.evidence(instance.instanceId())).isEmpty();
 
             engine.release(lab.arn(instance), ContainmentOptions.defaults());
 
-            assertThat(evidence.current(instance.instanceId())).isEqualTo(new InstanceRecord.Protection(true, false));
+            assertThat(lab.protection(instance.instanceId())).isEqualTo(new InstanceState.ProtectionState(true, false));
+        }
+    }
+
+    /**
+     * Tags alone prove nothing: a snapshot someone tagged as this instance's evidence (of another volume)
+     * does not stop containment from taking the real set, and a recorded set that was deleted is taken again.
+     */
+    @Test
+    void contain_withAPlantedLookAlikeSnapshot_stillTakesTheRealSet(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance();
+            String decoyVolume = lab.ec2.createVolume(b -> b.availabilityZone(lab.region + "a").size(1)).volumeId();
+            String decoy = lab.ec2.createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(t -> t
+                    .resourceType("snapshot").tags(x -> x.key("lockdown:instance").value(instance.instanceId()))))
+                    .snapshotId();
+
+            ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.step("snapshots").orElseThrow().status()).isEqualTo(StepStatus.DONE);
+            List<String> set = lab.record(instance).verified().orElseThrow().state().snapshots();
+            assertThat(set).isNotEmpty().doesNotContain(decoy);
+            String volume = instance.blockDeviceMappings().get(0).ebs().volumeId();
+            assertThat(lab.ec2.describeSnapshots(b -> b.snapshotIds(set)).snapshots())
+                    .extracting(Snapshot::volumeId).containsExactly(volume);
+
+            lab.ec2.deleteSnapshot(b -> b.snapshotId(set.get(0)));
+            ContainmentReport again = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+
+            assertThat(again.step("snapshots").orElseThrow().status()).as("the recorded set is gone: taken again")
+                    .isEqualTo(StepStatus.DONE);
         }
     }
 

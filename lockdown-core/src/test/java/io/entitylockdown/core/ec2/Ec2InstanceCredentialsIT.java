@@ -30,12 +30,11 @@ class Ec2InstanceCredentialsIT {
     static final ContainmentOptions NO_WINDOW = ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false);
 
     private static Set<String> listed(Ec2Lab lab, String role) {
-        return CredentialDenyPolicy.instanceArns(lab.iam.getRolePolicy(b -> b.roleName(role)
-                .policyName(CredentialDenyPolicy.POLICY_NAME)).policyDocument());
+        return lab.deniedOnRole(role);
     }
 
     @Test
-    void contain_twoInstancesSharingARole_oneDenyPolicyListsExactlyTheContainedOnes(MotoServer moto) {
+    void contain_twoInstancesSharingARole_eachHasItsOwnDenyPolicy_andReleaseRemovesOnlyItsOwn(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String role = lab.profileWithRole("shared-web");
             Instance first = lab.instance(1, role);
@@ -45,14 +44,15 @@ class Ec2InstanceCredentialsIT {
 
             assertThat(one.outcome()).as(one.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames())
-                    .containsExactly(CredentialDenyPolicy.POLICY_NAME);
+                    .containsExactly(CredentialDenyPolicy.perInstanceName(first.instanceId()));
             assertThat(listed(lab, role)).containsExactly(lab.arn(first));
 
             ContainmentReport two = engine.contain(lab.arn(second), NO_WINDOW);
 
             assertThat(two.step("deny-credentials " + role).orElseThrow().status()).isEqualTo(StepStatus.DONE);
-            assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames())
-                    .containsExactly(CredentialDenyPolicy.POLICY_NAME);
+            assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames()).containsExactlyInAnyOrder(
+                    CredentialDenyPolicy.perInstanceName(first.instanceId()),
+                    CredentialDenyPolicy.perInstanceName(second.instanceId()));
             assertThat(listed(lab, role)).containsExactlyInAnyOrder(lab.arn(first), lab.arn(second));
 
             ContainmentReport releaseFirst = engine.release(lab.arn(first), NO_WINDOW);
@@ -79,7 +79,7 @@ class Ec2InstanceCredentialsIT {
             var step = report.step("deny-credentials breakglass-admin").orElseThrow();
             assertThat(step.status()).isEqualTo(StepStatus.REFUSED);
             assertThat(step.detail()).contains("was not changed", "protected");
-            assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
+            assertThat(report.outcome()).as("a refusal is final").isEqualTo(Outcome.REFUSED);
             assertThat(lab.iam.listRolePolicies(b -> b.roleName("breakglass-admin")).policyNames()).isEmpty();
             String isolation = lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
@@ -108,9 +108,12 @@ class Ec2InstanceCredentialsIT {
     }
 
     @Test
-    void contain_whenRoleInlinePoliciesWouldExceedTheLimit_saysSo_andStillIsolates(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            String role = lab.profileWithRole("full");
+    void contain_whenTheRolesInlineQuotaIsFull_saysTheCredentialsAreNotDenied_andWhatToDo_andStillIsolates(
+            MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
+                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE),
+                        new io.entitylockdown.core.iam.InlinePolicyQuota(lab.iam, 2_048, 10_240))) {
+            String role = lab.profileWithRole("brim");
             lab.iam.putRolePolicy(b -> b.roleName(role).policyName("app-buckets").policyDocument(bigPolicy(10_100)));
             Instance instance = lab.instance(1, role);
 
@@ -118,8 +121,9 @@ class Ec2InstanceCredentialsIT {
 
             var step = report.step("deny-credentials " + role).orElseThrow();
             assertThat(step.status()).isEqualTo(StepStatus.FAILED);
-            assertThat(step.detail()).contains("inline policy size limit", "10240", "NOT denied");
-            assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames()).containsExactly("app-buckets");
+            assertThat(step.detail()).contains("LimitExceeded", "NOT denied", "contain the role itself",
+                    "lockdown contain arn:aws:iam::" + ACCOUNT + ":role/" + role);
+            assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
             String isolation = lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));

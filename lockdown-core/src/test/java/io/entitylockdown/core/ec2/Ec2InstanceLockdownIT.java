@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.strategy.StateTags;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,16 +22,16 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroupRule;
 
 @ExtendWith(MotoExtension.class)
 class Ec2InstanceLockdownIT {
-
-    @AfterAll
-    static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
-    }
     static final String ACCOUNT = "111111111111";
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
     static final ContainmentOptions WINDOW_60 = ContainmentOptions.defaults();
     static final ContainmentOptions NO_WINDOW = ContainmentOptions.defaults().withWindowSeconds(0);
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
 
     @Test
     void contain_threeInterfacesInIpv6Vpc_passesBothPhases_andReleaseRestoresEveryInterface(MotoServer moto) {
@@ -62,6 +61,9 @@ class Ec2InstanceLockdownIT {
                     + (r.cidrIpv4() != null ? r.cidrIpv4() : r.cidrIpv6())))
                     .containsExactlyInAnyOrder("in 0.0.0.0/0", "in ::/0", "out 0.0.0.0/0", "out ::/0");
             assertThat(lab.groupsNamed(ISOLATION)).isEmpty();
+            InstanceState recorded = lab.record(instance).verified().orElseThrow().state();
+            assertThat(recorded.interfaces()).hasSize(3);
+            assertThat(recorded.phase2DueAt()).isEqualTo(phase1.nextPhase().notBefore());
 
             ContainmentReport phase2 = engine.isolate(lab.arn(instance), WINDOW_60);
 
@@ -72,6 +74,8 @@ class Ec2InstanceLockdownIT {
             assertThat(isolation.ipPermissionsEgress()).isEmpty();
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation.groupId()));
+            assertThat(lab.record(instance).verified().orElseThrow().state().phase2DueAt())
+                    .as("phase 2 ran: release is not held back any more").isNull();
 
             ContainmentReport release = engine.release(lab.arn(instance), WINDOW_60);
 
@@ -82,10 +86,9 @@ class Ec2InstanceLockdownIT {
                 assertThat(restored.get(i)).containsExactlyInAnyOrderElementsOf(original.get(i));
             }
             assertThat(restored.get(2)).containsExactly(lab.adminGroupId);
-            Map<String, String> tags = InstanceMarker.tags(lab.describe(instance.instanceId()));
-            assertThat(tags.keySet()).noneMatch(k -> k.startsWith(StateTags.PREFIX));
-            assertThat(new EvidencePreservation(lab.ec2).current(instance.instanceId()))
-                    .isEqualTo(new InstanceRecord.Protection(false, false));
+            assertThat(lab.tags(instance.instanceId()).keySet()).noneMatch(k -> k.startsWith(EntityRecords.PREFIX)
+                    && !k.startsWith(EntityRecords.RELEASED));
+            assertThat(lab.protection(instance.instanceId())).isEqualTo(new InstanceState.ProtectionState(false, false));
         }
     }
 
@@ -111,25 +114,25 @@ class Ec2InstanceLockdownIT {
             String profile = lab.profileWithRole("web");
             Instance instance = lab.instance(2, profile);
             engine.contain(lab.arn(instance), NO_WINDOW);
-            Map<String, String> tagsAfterFirst = InstanceMarker.tags(lab.describe(instance.instanceId()));
-            int snapshots = new EvidencePreservation(lab.ec2).snapshots(instance.instanceId()).size();
+            Map<String, String> tagsAfterFirst = lab.tags(instance.instanceId());
+            int snapshots = lab.evidence(instance.instanceId()).size();
 
             ContainmentReport again = engine.contain(lab.arn(instance), NO_WINDOW);
 
             assertThat(again.outcome()).as(again.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(again.verified()).isTrue();
             assertThat(again.steps()).as(again.steps().toString())
-                    .noneMatch(s -> s.status() == StepStatus.DONE && !s.step().equals("find-instance")
-                            && !s.step().equals("assume-member-role") && !s.step().equals("instance-profile-roles")
-                            && !s.step().equals("find-target-groups"));
+                    .noneMatch(s -> s.status() == StepStatus.DONE && !s.step().equals("assume-member-role")
+                            && !s.step().startsWith("deny-credentials"));
             assertThat(again.steps()).filteredOn(s -> s.step().startsWith("untracked ") || s.step().startsWith("isolate ")
-                    || s.step().startsWith("deny-credentials") || s.step().startsWith("snapshot ")
-                    || s.step().endsWith("-protection"))
-                    .isNotEmpty().allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
-            assertThat(InstanceMarker.tags(lab.describe(instance.instanceId()))).isEqualTo(tagsAfterFirst);
-            assertThat(new EvidencePreservation(lab.ec2).snapshots(instance.instanceId())).hasSize(snapshots);
+                    || s.step().equals("snapshots") || s.step().endsWith("-protection")
+                    || s.step().startsWith("connection-tracking "))
+                    .isNotEmpty().allSatisfy(s -> assertThat(s.status()).as(s.toString()).isEqualTo(StepStatus.ALREADY));
+            assertThat(lab.tags(instance.instanceId())).isEqualTo(tagsAfterFirst);
+            assertThat(lab.evidence(instance.instanceId())).hasSize(snapshots);
             assertThat(lab.groupsNamed(UNTRACKED)).hasSize(1);
             assertThat(lab.groupsNamed(ISOLATION)).hasSize(1);
+            assertThat(lab.deniedOnRole(profile)).containsExactly(lab.arn(instance));
         }
     }
 
@@ -145,34 +148,9 @@ class Ec2InstanceLockdownIT {
             assertThat(stepNames(report)).containsExactly("assume-member-role", "find-instance");
             assertThat(report.step("find-instance").orElseThrow().detail())
                     .contains("i-0123456789abcdef0 was not found", ACCOUNT, "us-east-1", "nothing was changed");
-            assertThat(lab.groupsNamed(UNTRACKED)).isEmpty();
-            assertThat(lab.groupsNamed(ISOLATION)).isEmpty();
             assertThat(lab.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
                     .values(UNTRACKED, ISOLATION))).securityGroups()).isEmpty();
-            assertThat(InstanceMarker.tags(lab.describe(bystander.instanceId()))).isEmpty();
-        }
-    }
-
-    @Test
-    void contain_withGarbledLockdownTags_isNotBlocked_andRecordsAfresh(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance(1, null);
-            List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
-            lab.ec2.createTags(b -> b.resources(instance.instanceId()).tags(
-                    t -> t.key(StateTags.CONTAINED_AT).value("not a time"), t -> t.key(StateTags.STATE + "0").value("%%%")));
-
-            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW.withSnapshot(false));
-
-            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("unreadable", "fresh record"));
-            String isolation = single(lab.groupsNamed(ISOLATION)).groupId();
-            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
-                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
-
-            ContainmentReport release = engine.release(lab.arn(instance), WINDOW_60);
-
-            assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(original);
+            assertThat(lab.tags(bystander.instanceId())).isEmpty();
         }
     }
 
@@ -188,20 +166,19 @@ class Ec2InstanceLockdownIT {
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.steps()).filteredOn(s -> s.status() == StepStatus.SKIPPED && s.detail().startsWith("dry run: would"))
                     .extracting(StepResult::step)
-                    .contains("termination-protection", "stop-protection", "untracked-group", "isolation-group",
-                            "deny-credentials dry", "record-prior-state");
-            assertThat(report.steps()).noneMatch(s -> s.status() == StepStatus.DONE && !s.step().equals("find-instance")
-                    && !s.step().equals("assume-member-role") && !s.step().equals("instance-profile-roles"));
+                    .contains("termination-protection", "stop-protection", "untracked-group", "deny-credentials dry",
+                            "record-prior-state", "snapshots");
+            assertThat(report.steps()).noneMatch(s -> s.status() == StepStatus.DONE && !s.step().equals("assume-member-role"));
             assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(before);
             assertThat(lab.groupsNamed(UNTRACKED)).isEmpty();
-            assertThat(InstanceMarker.tags(lab.describe(instance.instanceId()))).isEmpty();
+            assertThat(lab.tags(instance.instanceId())).isEmpty();
             assertThat(lab.iam.listRolePolicies(b -> b.roleName("dry")).policyNames()).isEmpty();
-            assertThat(new EvidencePreservation(lab.ec2).snapshots(instance.instanceId())).isEmpty();
+            assertThat(lab.evidence(instance.instanceId())).isEmpty();
         }
     }
 
     @Test
-    void status_afterContainment_showsPhaseAndRecordedState(MotoServer moto) {
+    void status_afterContainment_showsPhaseRecordedStateAndTheEvidenceSet(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(2, lab.profileWithRole("st"));
             ContainmentReport before = engine.status(lab.arn(instance));
@@ -211,10 +188,10 @@ class Ec2InstanceLockdownIT {
             engine.contain(lab.arn(instance), WINDOW_60);
             ContainmentReport after = engine.status(lab.arn(instance));
 
-            assertThat(after.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(after.outcome()).as(after.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(after.state()).containsEntry("contained", true).containsEntry("networkPhase", "untracked (phase 1)")
                     .containsKey("containedAt").containsEntry("credentialsDenied", Map.of("st", true));
-            assertThat((List<?>) after.state().get("snapshots")).as("the evidence snapshot ids")
+            assertThat((List<?>) after.state().get("snapshots")).as("the evidence set, checked to exist")
                     .isNotEmpty().allSatisfy(id -> assertThat(id.toString()).startsWith("snap-"));
         }
     }
@@ -227,24 +204,50 @@ class Ec2InstanceLockdownIT {
 
             ContainmentReport report = engine.release(lab.arn(instance), WINDOW_60);
 
-            assertThat(report.step("find-marker").orElseThrow().detail()).contains("is not contained", "nothing was changed");
+            assertThat(report.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.step("release").orElseThrow().detail()).contains("is not contained", "nothing was changed");
             assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(before);
         }
     }
 
     @Test
-    void isolate_afterRelease_changesNothing(MotoServer moto) {
+    void release_beforePhaseTwo_isHeldBack_andChangesNothing(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(1, null);
             engine.contain(lab.arn(instance), WINDOW_60);
+            List<List<String>> contained = lab.groupsOfInterfaces(instance.instanceId());
+
+            ContainmentReport early = engine.release(lab.arn(instance), WINDOW_60);
+
+            assertThat(early.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(early.step("release").orElseThrow().detail()).contains("phase 2", "would isolate the instance again",
+                    "nothing was changed");
+            assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(contained);
+        }
+    }
+
+    @Test
+    void aPhaseTwoScheduledBeforeARelease_leavesTheReleasedInstanceAlone_butALaterOneIsolates(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance(1, null);
+            java.time.Instant scheduled = java.time.Instant.now();
+            engine.contain(lab.arn(instance), WINDOW_60);
+            engine.isolate(lab.arn(instance), WINDOW_60);
             engine.release(lab.arn(instance), WINDOW_60);
             List<List<String>> released = lab.groupsOfInterfaces(instance.instanceId());
 
-            ContainmentReport late = engine.isolate(lab.arn(instance), WINDOW_60);
+            // a duplicate delivery of the phase-2 message of that containment, after the release
+            ContainmentReport late = engine.isolate(lab.arn(instance), WINDOW_60, scheduled);
 
-            assertThat(late.step("isolate").orElseThrow().status()).isEqualTo(StepStatus.SKIPPED);
+            assertThat(late.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(late.step("isolate").orElseThrow().detail()).contains("released", "after this phase 2");
             assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(released);
-            assertThat(lab.groupsNamed(ISOLATION)).isEmpty();
+
+            ContainmentReport unprompted = engine.isolate(lab.arn(instance), WINDOW_60);
+            assertThat(unprompted.outcome()).as(unprompted.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            String isolation = single(lab.groupsNamed(ISOLATION)).groupId();
+            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
         }
     }
 
@@ -265,8 +268,7 @@ class Ec2InstanceLockdownIT {
             String isolation = single(lab.groupsNamed(ISOLATION)).groupId();
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
-            assertThat(CredentialDenyPolicy.instanceArns(lab.iam.getRolePolicy(b -> b.roleName("west")
-                    .policyName(CredentialDenyPolicy.POLICY_NAME)).policyDocument())).containsExactly(lab.arn(instance));
+            assertThat(lab.deniedOnRole("west")).containsExactly(lab.arn(instance));
             assertThat(home.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
                     .values(UNTRACKED, ISOLATION))).securityGroups()).as("nothing in the home account").isEmpty();
         }
@@ -279,9 +281,5 @@ class Ec2InstanceLockdownIT {
 
     static List<String> stepNames(ContainmentReport report) {
         return report.steps().stream().map(StepResult::step).toList();
-    }
-
-    static Set<String> set(String... values) {
-        return Set.of(values);
     }
 }

@@ -7,15 +7,13 @@ import io.entitylockdown.core.TestAws;
 import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
-import io.entitylockdown.core.report.StepListener;
-import io.entitylockdown.core.strategy.Strategies;
-import java.time.Clock;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.testkit.MotoServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
@@ -69,9 +67,10 @@ final class Ec2Lab implements AutoCloseable {
     static LockdownEngine engine(MotoServer moto, Guardrails guardrails, ExecutionInterceptor... more) {
         List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(CALLS));
         interceptors.addAll(List.of(more));
-        return new LockdownEngine(new AccountSessions(TestAws.engineSettings(moto).withInterceptors(interceptors),
-                Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)), guardrails, Strategies.standard(),
-                Clock.systemUTC(), StepListener.NONE);
+        return LockdownEngine.builder()
+                .sessions(new AccountSessions(TestAws.engineSettings(moto).withInterceptors(interceptors),
+                        Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
+                .guardrails(guardrails).recordKey(TestAws.RECORD_KEY).build();
     }
 
     static LockdownEngine engine(MotoServer moto) {
@@ -127,12 +126,68 @@ final class Ec2Lab implements AutoCloseable {
     List<List<String>> groupsOfInterfaces(String instanceId) {
         return interfaces(instanceId).stream()
                 .sorted(java.util.Comparator.comparing(n -> n.attachment().deviceIndex()))
-                .map(SecurityGroupSwap::groupIds).toList();
+                .map(n -> n.groups().stream().map(g -> g.groupId()).toList()).toList();
     }
 
     List<SecurityGroup> groupsNamed(String name) {
         return ec2.describeSecurityGroups(b -> b.filters(f -> f.name("vpc-id").values(vpcId),
                 f -> f.name("group-name").values(name))).securityGroups();
+    }
+
+    /**
+     * An instance launched the way most people launch one: {@code --subnet-id --security-group-ids}, so
+     * its groups are instance-level (moto then adds them to every interface, as it keeps them apart).
+     */
+    Instance instanceWithSecurityGroupIds(String instanceProfile, String... groupIds) {
+        return ec2.runInstances(b -> {
+            b.imageId(imageId).minCount(1).maxCount(1).instanceType("t3.micro").subnetId(subnetId)
+                    .securityGroupIds(groupIds);
+            if (instanceProfile != null) {
+                b.iamInstanceProfile(p -> p.name(instanceProfile));
+            }
+        }).instances().get(0);
+    }
+
+    /** Creates an interface with these groups and attaches it to the instance at this device index. */
+    String attachInterface(String instanceId, int deviceIndex, String... groupIds) {
+        String eni = ec2.createNetworkInterface(b -> b.subnetId(subnetId).groups(groupIds)).networkInterface()
+                .networkInterfaceId();
+        ec2.attachNetworkInterface(b -> b.networkInterfaceId(eni).instanceId(instanceId).deviceIndex(deviceIndex));
+        return eni;
+    }
+
+    Map<String, String> tags(String instanceId) {
+        return InstanceRun.tagMap(describe(instanceId).tags());
+    }
+
+    /** The record on the instance, read with the test deployment's key. */
+    io.entitylockdown.core.record.RecordReading<InstanceState> record(Instance instance) {
+        return io.entitylockdown.core.TestRecords.read(tags(instance.instanceId()), arn(instance), InstanceState.class);
+    }
+
+    InstanceState.ProtectionState protection(String instanceId) {
+        boolean termination = Boolean.TRUE.equals(ec2.describeInstanceAttribute(b -> b.instanceId(instanceId)
+                .attribute("disableApiTermination")).disableApiTermination().value());
+        var stop = ec2.describeInstanceAttribute(b -> b.instanceId(instanceId).attribute("disableApiStop")).disableApiStop();
+        return new InstanceState.ProtectionState(termination, stop != null && Boolean.TRUE.equals(stop.value()));
+    }
+
+    /** Snapshots tagged as evidence of this instance. */
+    List<software.amazon.awssdk.services.ec2.model.Snapshot> evidence(String instanceId) {
+        return ec2.describeSnapshots(b -> b.ownerIds("self").filters(f -> f.name("tag:" + Evidence.INSTANCE_TAG)
+                .values(instanceId))).snapshots();
+    }
+
+    /** The instance ARNs the role's per-instance lockdown policies deny (each exactly the lockdown's document). */
+    Set<String> deniedOnRole(String role) {
+        Set<String> arns = new TreeSet<>();
+        for (String name : iam.listRolePolicies(b -> b.roleName(role)).policyNames()) {
+            if (name.startsWith(CredentialDenyPolicy.PER_INSTANCE_PREFIX)) {
+                CredentialDenyPolicy.instanceArns(iam.getRolePolicy(b -> b.roleName(role).policyName(name)).policyDocument())
+                        .ifPresent(arns::addAll);
+            }
+        }
+        return arns;
     }
 
     Instance describe(String instanceId) {

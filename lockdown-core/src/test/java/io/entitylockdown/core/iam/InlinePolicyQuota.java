@@ -16,12 +16,12 @@ import software.amazon.awssdk.services.iam.model.PutUserPolicyRequest;
  * (10,240), white space not counted. A PutUserPolicy / PutRolePolicy that would exceed it fails, before
  * reaching moto, with IAM's answer (HTTP 409, LimitExceeded, "Maximum policy size of ... bytes exceeded").
  */
-final class InlinePolicyQuota implements ExecutionInterceptor {
+public final class InlinePolicyQuota implements ExecutionInterceptor {
     private final IamClient readBack;
     private final int userLimit;
     private final int roleLimit;
 
-    InlinePolicyQuota(IamClient readBack, int userLimit, int roleLimit) {
+    public InlinePolicyQuota(IamClient readBack, int userLimit, int roleLimit) {
         this.readBack = readBack;
         this.userLimit = userLimit;
         this.roleLimit = roleLimit;
