@@ -203,18 +203,22 @@ final class DemoEstate {
         account.autoScaling().createAutoScalingGroup(b -> b.autoScalingGroupName(autoScalingGroup).minSize(0)
                 .maxSize(3).desiredCapacity(0).vpcZoneIdentifier(subnet)
                 .launchTemplate(t -> t.launchTemplateId(template).version("$Latest")));
-        // groups on the interfaces, not the instance: moto adds instance-level groups to every interface it describes
+        String data = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("data").description("data plane")).groupId();
+        // launched the way most instances are (--subnet-id --security-group-ids), with a second interface
+        // attached afterwards
         instanceId = ec2.runInstances(b -> b.imageId(image).instanceType(InstanceType.T3_MICRO).minCount(1).maxCount(1)
-                .networkInterfaces(
-                        n -> n.deviceIndex(0).subnetId(subnet).groups(web).description("web front"),
-                        n -> n.deviceIndex(1).subnetId(subnet).groups(web).description("web data plane"))
+                .subnetId(subnet).securityGroupIds(web)
                 .iamInstanceProfile(p -> p.name("web-instance-profile"))
                 .tagSpecifications(t -> t.resourceType(ResourceType.INSTANCE).tags(tag -> tag.key("Name").value("web"))))
                 .instances().get(0).instanceId();
+        String dataPlane = ec2.createNetworkInterface(b -> b.subnetId(subnet).groups(data).description("web data plane"))
+                .networkInterface().networkInterfaceId();
+        ec2.attachNetworkInterface(b -> b.networkInterfaceId(dataPlane).instanceId(instanceId).deviceIndex(1));
         account.autoScaling().attachInstances(b -> b.autoScalingGroupName(autoScalingGroup).instanceIds(instanceId));
         instanceArn = "arn:aws:ec2:" + EAST + ":" + account.accountId() + ":instance/" + instanceId;
         seeded.add("EC2 instance " + instanceId + " in " + account.accountId() + "/" + EAST
-                + " with two network interfaces, instance profile web-instance-profile, in Auto Scaling group "
+                + " (launched with --security-group-ids) with a second network interface attached, instance profile "
+                + "web-instance-profile, in Auto Scaling group "
                 + autoScalingGroup);
     }
 

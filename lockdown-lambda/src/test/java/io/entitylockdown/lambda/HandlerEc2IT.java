@@ -107,7 +107,8 @@ class HandlerEc2IT {
                 .satisfies(g -> assertThat(rules(g.groupId())).isEmpty()));
         List<HandlerFixture.Audit> audits = fixture.audits();
         assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded", "succeeded");
-        assertThat(audits.get(1).body()).contains("Phase 2 (isolation group) is scheduled in " + WINDOW + " s");
+        assertThat(audits.get(1).body()).contains("schedule-phase-2: scheduled on the delay queue")
+                .contains("delay " + WINDOW + " s");
         assertThat(audits.get(2).subject()).startsWith("Phase-2 isolation SUCCEEDED: EC2 instance " + instanceId);
     }
 

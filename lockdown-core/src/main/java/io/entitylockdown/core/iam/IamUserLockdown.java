@@ -165,7 +165,8 @@ public final class IamUserLockdown implements ContainmentStrategy {
         release.removeRecord(record);
         if (!ctx.dryRun() && cutOff.get() != null) {
             List<Parallel.Task> checks = new ArrayList<>();
-            checks.add(() -> release.denial().verifyLifted(cutOff.get(), verified.state().attachedDenyAll()));
+            checks.add(() -> release.denial().verifyLifted(cutOff.get(), verified.state().attachedDenyAll(),
+                    record.policy().isPresent() || !verified.state().attachedDenyAll()));
             if (ctx.options().reactivateKeys() && !recordedKeys.isEmpty()) {
                 checks.add(() -> report.verify("access key(s) " + recordedKeys + " active", () -> {
                     List<String> wrong = listKeys(iam, user.name()).stream()

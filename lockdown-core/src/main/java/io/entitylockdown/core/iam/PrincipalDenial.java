@@ -228,6 +228,10 @@ public final class PrincipalDenial {
         Instant cutOff = form.map(ContainmentPolicy.Form::cutOff).orElse(ContainmentPolicy.cutOff(recordedAt));
         List<Parallel.Task> tasks = new ArrayList<>();
         tasks.add(() -> report.step(prefix + "lift-deny-all", principal.call("Put", "Policy"), () -> {
+            if (current.isEmpty() && attachedByContainment) {
+                return StepOutcome.skipped("there is no " + ContainmentPolicy.NAME + " on " + principal.describe()
+                        + ": containment denied it with AWSDenyAll because the inline quota had no room");
+            }
             if (form.isPresent() && !form.get().denyAll()) {
                 return StepOutcome.already(ContainmentPolicy.NAME + " on " + principal.describe()
                         + " no longer denies everything (only sessions issued before " + ContainmentPolicy.iso(cutOff) + ")");
@@ -263,17 +267,19 @@ public final class PrincipalDenial {
         return cutOff;
     }
 
-    /** Read-back after release. */
-    public void verifyLifted(Instant cutOff, boolean attachedByContainment) {
+    /** Read-back after release; the policy is checked when there was one to reduce ({@code hadPolicy}). */
+    public void verifyLifted(Instant cutOff, boolean attachedByContainment, boolean hadPolicy) {
         ReportBuilder report = ctx.report();
         List<Parallel.Task> checks = new ArrayList<>();
-        checks.add(() -> report.verify("deny-all lifted from " + principal.describe(), () -> {
-            Optional<ContainmentPolicy.Form> form = principal.inlinePolicy(ContainmentPolicy.NAME)
-                    .flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
-            return Verdict.of(form.isPresent() && !form.get().denyAll(), form.map(f -> f.denyAll()
-                    ? "still denies everything" : "only sessions issued before " + ContainmentPolicy.iso(f.cutOff())
-                    + " are denied").orElse(ContainmentPolicy.NAME + " missing or not the lockdown's document"));
-        }));
+        if (hadPolicy) {
+            checks.add(() -> report.verify("deny-all lifted from " + principal.describe(), () -> {
+                Optional<ContainmentPolicy.Form> form = principal.inlinePolicy(ContainmentPolicy.NAME)
+                        .flatMap(d -> ContainmentPolicy.parse(d, principal.arn()));
+                return Verdict.of(form.isPresent() && !form.get().denyAll(), form.map(f -> f.denyAll()
+                        ? "still denies everything" : "only sessions issued before " + ContainmentPolicy.iso(f.cutOff())
+                        + " are denied").orElse(ContainmentPolicy.NAME + " missing or not the lockdown's document"));
+            }));
+        }
         if (attachedByContainment) {
             checks.add(() -> report.verify("AWSDenyAll detached from " + principal.describe(), () -> {
                 boolean attached = principal.attachedPolicies().contains(denyAllArn);

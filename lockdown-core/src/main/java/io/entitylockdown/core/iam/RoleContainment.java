@@ -108,7 +108,8 @@ public final class RoleContainment {
         Instant cutOff = release.denial().lift(found.get().policy(), verified.at(), verified.state().attachedDenyAll());
         release.removeRecord(found.get());
         if (!ctx.dryRun()) {
-            release.denial().verifyLifted(cutOff, verified.state().attachedDenyAll());
+            release.denial().verifyLifted(cutOff, verified.state().attachedDenyAll(),
+                    found.get().policy().isPresent() || !verified.state().attachedDenyAll());
         }
     }
 

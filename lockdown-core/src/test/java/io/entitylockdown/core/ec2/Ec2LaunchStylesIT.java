@@ -169,4 +169,23 @@ class Ec2LaunchStylesIT {
             assertThat(groups(lab, id)).isEqualTo(original);
         }
     }
+
+    @Test
+    void anInterfaceDetachedDuringContainment_getsItsGroupsBackByIdOnRelease(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance(1, null);
+            String extra = lab.attachInterface(instance.instanceId(), 1, lab.adminGroupId);
+            TreeSet<String> before = groups(lab, instance.instanceId()).get(extra);
+            engine.contain(lab.arn(instance), WINDOW.withWindowSeconds(0));
+            String attachment = lab.ec2.describeNetworkInterfaces(b -> b.networkInterfaceIds(extra)).networkInterfaces()
+                    .get(0).attachment().attachmentId();
+            lab.ec2.detachNetworkInterface(b -> b.attachmentId(attachment).force(true));
+
+            ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
+
+            assertThat(release.step("restore-groups " + extra).orElseThrow().detail()).contains("no longer attached");
+            var eni = lab.ec2.describeNetworkInterfaces(b -> b.networkInterfaceIds(extra)).networkInterfaces().get(0);
+            assertThat(new TreeSet<>(eni.groups().stream().map(g -> g.groupId()).toList())).isEqualTo(before);
+        }
+    }
 }

@@ -84,4 +84,33 @@ class InlineQuotaIT {
             assertThat(IamFixtures.user(iam, "full").attached()).contains(DENY_ALL);
         }
     }
+
+    @Test
+    void containFunction_whenItsRolesInlineQuotaIsFull_deniesTheRoleWithAWSDenyAll_andReleaseDetachesIt(
+            MotoServer moto) {
+        try (AccountSessions setup = IamFixtures.setupSessions(moto)) {
+            IamClient iam = IamFixtures.iam(setup, ACCOUNT);
+            String role = IamFixtures.createRole(iam, "/", "busy-role");
+            iam.putRolePolicy(b -> b.roleName("busy-role").policyName("big-own-policy").policyDocument(
+                    io.entitylockdown.core.ec2.Ec2Policies.big(10_100)));
+            IamFixtures.Snapshot before = IamFixtures.role(iam, "busy-role");
+            String function = io.entitylockdown.core.lambda.LambdaFixtures.createFunction(
+                    io.entitylockdown.core.lambda.LambdaFixtures.lambda(setup, ACCOUNT, "us-east-1"), "busy", role, null);
+
+            try (LockdownEngine engine = IamFixtures.engineWith(moto, new InlinePolicyQuota(iam, 2_048, 10_240))) {
+                ContainmentReport contained = engine.contain(function, OPTIONS);
+                assertThat(contained.outcome()).as(contained.summary() + contained.steps()).isEqualTo(Outcome.PARTIAL);
+                assertThat(contained.step("role-deny-all").orElseThrow().detail()).contains("AWSDenyAll");
+                assertThat(contained.step("role-revoke-older-sessions").orElseThrow().status())
+                        .as("not even the revocation fits").isEqualTo(StepStatus.FAILED);
+                assertThat(IamFixtures.role(iam, "busy-role").attached()).contains(DENY_ALL);
+
+                ContainmentReport released = engine.release(function, OPTIONS);
+                assertThat(released.outcome()).as(released.summary() + released.steps()).isEqualTo(Outcome.SUCCEEDED);
+            }
+            IamFixtures.Snapshot after = IamFixtures.role(iam, "busy-role");
+            assertThat(after.attached()).isEqualTo(before.attached());
+            assertThat(after.tags()).isEqualTo(before.tags());
+        }
+    }
 }

@@ -1,0 +1,252 @@
+package io.entitylockdown.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.iam.ContainmentPolicy;
+import io.entitylockdown.core.iam.IamFixtures;
+import io.entitylockdown.core.record.EntityRecords;
+import io.entitylockdown.core.record.RecordBinding;
+import io.entitylockdown.core.record.RecordKey;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.StatusType;
+import software.amazon.awssdk.services.iam.model.Tag;
+
+/**
+ * The principal a containment acts on was the attacker's a minute ago: it can tag itself and put
+ * policies on itself. Each test plants what such an attacker would and asserts the AWS state after the
+ * lockdown acted, not the report: nothing it wrote steers the lockdown. (EC2 cases: Ec2HostileEstateIT.)
+ */
+@ExtendWith(MotoExtension.class)
+class HostileEstateIT {
+    private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
+    private static final ContainmentOptions OPTIONS = ContainmentOptions.defaults();
+    private AccountSessions setup;
+    private IamClient iam;
+
+    @BeforeEach
+    void setUp(MotoServer moto) {
+        setup = IamFixtures.setupSessions(moto);
+        iam = IamFixtures.iam(setup, IamFixtures.ACCOUNT);
+    }
+
+    @AfterEach
+    void tearDown() {
+        setup.close();
+    }
+
+    private void tagUser(String name, Map<String, String> tags) {
+        iam.tagUser(b -> b.userName(name).tags(tags.entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
+    }
+
+    private static ContainmentPolicy.Form form(IamFixtures.Snapshot snapshot, String arn) {
+        return ContainmentPolicy.parse(snapshot.inline().get(ContainmentPolicy.NAME), arn).orElseThrow();
+    }
+
+    @Test
+    void aBackdatedMarker_neverBecomesTheSessionCutOff_andStatusReportsNothingFromIt(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "backdated");
+        tagUser("backdated", Map.of(EntityRecords.MARKER, "2000-01-01T00:00:00Z"));
+        Instant start = Instant.now().minusSeconds(1);
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport before = engine.status(arn);
+            assertThat(before.state()).containsEntry("contained", false).containsEntry("unauthenticatedTags", 1)
+                    .doesNotContainKey("containedAt");
+            assertThat(before.notes()).anySatisfy(n -> assertThat(n).contains("1 lockdown: tag(s)",
+                    "could not be authenticated"));
+
+            ContainmentReport contained = engine.contain(arn, OPTIONS);
+
+            assertThat(contained.outcome()).as(contained.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(form(IamFixtures.user(iam, "backdated"), arn).cutOff()).isAfter(start);
+            assertThat(engine.status(arn).state().get("containedAt").toString()).doesNotStartWith("2000");
+        }
+    }
+
+    @Test
+    void aForgedRecordListingAKeyDisabledLongAgo_neverReactivatesIt(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "forger");
+        String old = IamFixtures.user(iam, "forger").keys().entrySet().stream()
+                .filter(e -> e.getValue().equals("Inactive")).findFirst().orElseThrow().getKey();
+        // a record of the right shape for the right user, signed with a key the attacker made up
+        tagUser("forger", EntityRecords.encode(RecordKey.fromSecret("the attacker's guess of the secret"),
+                RecordBinding.of(EntityArn.parse(arn)), Instant.now(),
+                new io.entitylockdown.core.iam.UserState(List.of(old), false)));
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport forgedOnly = engine.release(arn, OPTIONS.withReactivateKeys(true));
+            assertThat(forgedOnly.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(forgedOnly.outcome().exitCode()).isEqualTo(1);
+            assertThat(IamFixtures.user(iam, "forger").keys()).containsEntry(old, "Inactive");
+
+            engine.contain(arn, OPTIONS);
+            ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
+
+            assertThat(released.outcome()).as(released.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(IamFixtures.user(iam, "forger").keys()).as("only the key containment switched off is back")
+                    .containsEntry(old, "Inactive").containsValue("Active");
+        }
+    }
+
+    @Test
+    void aGenuineRecordCopiedFromAnotherUser_neverLiftsAnAdministratorsQuarantine(MotoServer moto) {
+        String contained = IamFixtures.createUser(iam, "/", "contained-one");
+        String quarantined = IamFixtures.createUser(iam, "/", "quarantined");
+        iam.attachUserPolicy(b -> b.userName("quarantined").policyArn(DENY_ALL));
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            assertThat(engine.contain(contained, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            Map<String, String> genuine = IamFixtures.user(iam, "contained-one").tags();
+            tagUser("quarantined", Map.copyOf(genuine.entrySet().stream().filter(e -> e.getKey().startsWith("lockdown:"))
+                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+            IamFixtures.Snapshot before = IamFixtures.user(iam, "quarantined");
+
+            ContainmentReport release = engine.release(quarantined, OPTIONS);
+
+            assertThat(release.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(release.step("release").orElseThrow().detail()).contains("belongs to another entity",
+                    "Nothing was restored");
+            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("Manual release",
+                    "only if you know AWSDenyAll was attached by a containment"));
+            assertThat(IamFixtures.user(iam, "quarantined")).isEqualTo(before);
+            assertThat(before.attached()).contains(DENY_ALL);
+        }
+    }
+
+    @Test
+    void aLookAlikeContainmentPolicy_isReplacedByTheRealOne(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "lookalike");
+        // the lockdown's name, denying nothing that matters
+        iam.putUserPolicy(b -> b.userName("lookalike").policyName(ContainmentPolicy.NAME).policyDocument(
+                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"EntityLockdownDenyAll\",\"Effect\":\"Deny\","
+                        + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::nothing/*\"}]}"));
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            ContainmentReport before = engine.status(arn);
+            assertThat(((com.fasterxml.jackson.databind.node.ObjectNode) before.state().get("observed"))
+                    .path("containmentPolicy").asText()).contains("NOT the lockdown's document");
+
+            ContainmentReport contained = engine.contain(arn, OPTIONS);
+
+            assertThat(contained.outcome()).as(contained.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(contained.verified()).isTrue();
+            assertThat(form(IamFixtures.user(iam, "lookalike"), arn).denyAll()).isTrue();
+        }
+    }
+
+    @Test
+    void aLookAlikePutBackAfterContainment_failsVerificationOfTheNextRun_andIsRewritten(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "persistent");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            engine.contain(arn, OPTIONS);
+            // the attacker swaps the deny for a harmless look-alike of the same name
+            iam.putUserPolicy(b -> b.userName("persistent").policyName(ContainmentPolicy.NAME).policyDocument(
+                    ContainmentPolicy.document(arn, Instant.now(), true).replace("\"Action\":\"*\"",
+                            "\"Action\":\"s3:GetObject\"")));
+            ContainmentReport status = engine.status(arn);
+            assertThat(((com.fasterxml.jackson.databind.node.ObjectNode) status.state().get("observed"))
+                    .path("containmentPolicy").asText()).contains("NOT the lockdown's document");
+
+            ContainmentReport again = engine.contain(arn, OPTIONS);
+
+            assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(form(IamFixtures.user(iam, "persistent"), arn).denyAll()).isTrue();
+        }
+    }
+
+    @Test
+    void aRoleNamedWithAWrongPath_isNeverDenied_evenForAMoment(MotoServer moto) {
+        IamFixtures.createRole(iam, "/admin/", "BreakGlassRole");
+        String wrongPath = "arn:aws:iam::111111111111:role/ops/BreakGlassRole";
+        java.util.List<String> documents = new java.util.concurrent.CopyOnWriteArrayList<>();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor capture =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                        if (context.request() instanceof software.amazon.awssdk.services.iam.model.PutRolePolicyRequest put) {
+                            documents.add(put.policyDocument());
+                        }
+                    }
+                };
+        try (LockdownEngine engine = IamFixtures.engineWith(moto, capture)) {
+            ContainmentReport report = engine.contain(wrongPath, OPTIONS);
+
+            assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(report.step("find-role").orElseThrow().detail()).contains("role/admin/BreakGlassRole");
+        }
+        // whatever was written in the instant before the lookup answered applied only to the ARN given
+        assertThat(documents).allSatisfy(d -> assertThat(d).contains("\"aws:PrincipalArn\":\"" + wrongPath + "\"")
+                .doesNotContain("role/admin/BreakGlassRole"));
+        assertThat(IamFixtures.role(iam, "BreakGlassRole").inline()).doesNotContainKey(ContainmentPolicy.NAME);
+    }
+
+    @Test
+    void anExceptionInAStrategy_isAFailedStep_neverAnEscape(MotoServer moto) {
+        io.entitylockdown.core.strategy.ContainmentStrategy broken = new io.entitylockdown.core.strategy.ContainmentStrategy() {
+            @Override
+            public EntityType type() {
+                return EntityType.IAM_USER;
+            }
+
+            @Override
+            public java.util.Set<String> permissions() {
+                return java.util.Set.of();
+            }
+
+            @Override
+            public void contain(io.entitylockdown.core.strategy.EntityContext ctx) {
+                throw new ClassCastException("class com.fasterxml.jackson.databind.node.TextNode cannot be cast");
+            }
+
+            @Override
+            public void release(io.entitylockdown.core.strategy.EntityContext ctx) {
+            }
+
+            @Override
+            public void status(io.entitylockdown.core.strategy.EntityContext ctx) {
+            }
+        };
+        try (LockdownEngine engine = LockdownEngine.builder()
+                .sessions(new AccountSessions(TestAws.engineSettings(moto),
+                        io.entitylockdown.core.aws.Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
+                .guardrails(io.entitylockdown.core.guard.Guardrails.minimal(TestAws.MEMBER_ROLE))
+                .strategies(io.entitylockdown.core.strategy.StrategyRegistry.of(broken)).build()) {
+            ContainmentReport report = engine.contain("arn:aws:iam::111111111111:user/anyone", OPTIONS);
+
+            assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(report.step("internal-error").orElseThrow()).satisfies(s -> {
+                assertThat(s.status()).isEqualTo(StepStatus.FAILED);
+                assertThat(s.detail()).contains("ClassCastException", "Run the same command again");
+            });
+        }
+    }
+
+    @Test
+    void release_reactivatesOnlyTheKeysTheSignedRecordNames_notOneSwitchedOffMeanwhile(MotoServer moto) {
+        String arn = iam.createUser(b -> b.userName("keys")).user().arn();
+        String original = iam.createAccessKey(b -> b.userName("keys")).accessKey().accessKeyId();
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            engine.contain(arn, OPTIONS);
+            // a key made and switched off during containment is not containment's to revive
+            String planted = iam.createAccessKey(b -> b.userName("keys")).accessKey().accessKeyId();
+            iam.updateAccessKey(b -> b.userName("keys").accessKeyId(planted).status(StatusType.INACTIVE));
+
+            ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
+
+            assertThat(released.outcome()).as(released.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(IamFixtures.user(iam, "keys").keys()).containsEntry(original, "Active")
+                    .containsEntry(planted, "Inactive");
+        }
+    }
+}

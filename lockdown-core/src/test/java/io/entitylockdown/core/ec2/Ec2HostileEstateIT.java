@@ -1,0 +1,249 @@
+package io.entitylockdown.core.ec2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.entitylockdown.core.ContainmentOptions;
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.record.EntityRecords;
+import io.entitylockdown.core.record.RecordBinding;
+import io.entitylockdown.core.record.RecordKey;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoExtension;
+import io.entitylockdown.testkit.MotoServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttributeRequest;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * EC2 against an attacker who controls the instance's tags and its account's security groups, and
+ * when things go wrong after the network was opened: it always ends in the isolation group, never open.
+ * Every test asserts the AWS state afterwards.
+ */
+@ExtendWith(MotoExtension.class)
+class Ec2HostileEstateIT {
+    static final String ACCOUNT = "111111111111";
+    static final ContainmentOptions WINDOW = ContainmentOptions.defaults().withSnapshot(false);
+    static final ContainmentOptions NO_WINDOW = WINDOW.withWindowSeconds(0);
+
+    @AfterAll
+    static void everyCallDeclared() {
+        Ec2Lab.assertEveryCallDeclared();
+    }
+
+    private static void tag(Ec2Lab lab, String instanceId, Map<String, String> tags) {
+        lab.ec2.createTags(b -> b.resources(instanceId).tags(tags.entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
+    }
+
+    private static String isolationGroup(Ec2Lab lab) {
+        return Ec2InstanceLockdownIT.single(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).groupId();
+    }
+
+    private static void assertIsolated(Ec2Lab lab, Instance instance) {
+        String isolation = isolationGroup(lab);
+        assertThat(lab.groupsOfInterfaces(instance.instanceId())).isNotEmpty()
+                .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
+    }
+
+    @Test
+    void aRecordOfTheWrongShape_crashesNothing_andTheInstanceEndsIsolated(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance(2, null);
+            List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
+            String wrongShape = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    "{\"roles\":\"x\",\"interfaces\":[]}".getBytes(StandardCharsets.UTF_8));
+            tag(lab, instance.instanceId(), Map.of("lockdown:record-0", wrongShape, "lockdown:record-mac", "AAAA",
+                    "lockdown:state-0", wrongShape, EntityRecords.MARKER, "not a time"));
+
+            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("could not be authenticated"));
+            assertIsolated(lab, instance);
+            assertThat(lab.tags(instance.instanceId())).doesNotContainKey("lockdown:state-0");
+            assertThat(lab.record(instance).isVerified()).isTrue();
+
+            assertThat(engine.release(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(original);
+        }
+    }
+
+    @Test
+    void aForgedNetworkRecord_neverMakesReleaseAttachTheAttackersGroup(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instance(1, null);
+            String eni = lab.interfaces(instance.instanceId()).get(0).networkInterfaceId();
+            String open = lab.group("attacker-open", "everything");
+            InstanceState forged = new InstanceState(Map.of(eni, new InstanceState.InterfaceState(List.of(open), "")),
+                    new InstanceState.ProtectionState(false, false), List.of(), null, List.of(), List.of(), null, List.of());
+            RecordBinding binding = RecordBinding.of(io.entitylockdown.core.EntityArn.parse(lab.arn(instance)));
+            assertThat(engine.contain(lab.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            // the attacker replaces the record with one saying the interface was in its group before
+            tag(lab, instance.instanceId(), EntityRecords.encode(RecordKey.fromSecret("not the deployment secret"),
+                    binding, Instant.now(), forged));
+
+            ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
+
+            assertThat(release.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(release.step("release").orElseThrow().detail()).contains("signature does not match",
+                    "Nothing was restored");
+            assertIsolated(lab, instance);
+            assertThat(lab.groupsOfInterfaces(instance.instanceId()).get(0)).doesNotContain(open);
+        }
+    }
+
+    @Test
+    void aLookAlikeIsolationGroup_withRulesTheAttackerAdded_isRepairedBeforeUse(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            String lookAlike = lab.group(ContainmentGroups.Kind.ISOLATION.groupName, "looks like the lockdown's");
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(lookAlike).ipPermissions(p -> p.ipProtocol("-1")
+                    .ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
+            Instance instance = lab.instance(1, null);
+
+            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(report.step("isolation-group").orElseThrow().detail()).contains("repaired");
+            var group = Ec2InstanceLockdownIT.single(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName));
+            assertThat(group.ipPermissions()).isEmpty();
+            assertThat(group.ipPermissionsEgress()).isEmpty();
+            assertIsolated(lab, instance);
+        }
+    }
+
+    @Test
+    void aLookAlikeCredentialsPolicy_isRewrittenToTheLockdownsDocument(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            String role = lab.profileWithRole("planted");
+            Instance instance = lab.instance(1, role);
+            String name = CredentialDenyPolicy.perInstanceName(instance.instanceId());
+            lab.iam.putRolePolicy(b -> b.roleName(role).policyName(name).policyDocument(
+                    CredentialDenyPolicy.document(List.of("arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/i-00000000"))));
+            assertThat(lab.deniedOnRole(role)).doesNotContain(lab.arn(instance));
+
+            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(lab.deniedOnRole(role)).containsExactly(lab.arn(instance));
+        }
+    }
+
+    @Test
+    void aHostileAutoScalingGroupName_isQuotedInTheCommandsPrinted(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            var autoScaling = lab.session.autoScaling();
+            String image = lab.imageId;
+            lab.ec2.createLaunchTemplate(b -> b.launchTemplateName("t").launchTemplateData(d -> d.imageId(image)
+                    .instanceType("t3.micro")));
+            String hostile = "web asg;touch /tmp/x";
+            autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName(hostile).minSize(1).maxSize(2)
+                    .desiredCapacity(1).launchTemplate(t -> t.launchTemplateName("t")).vpcZoneIdentifier(lab.subnetId));
+            String id = autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(hostile)).autoScalingGroups()
+                    .get(0).instances().get(0).instanceId();
+            Instance instance = lab.describe(id);
+            engine.contain(lab.arn(instance), NO_WINDOW);
+
+            ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
+
+            assertThat(release.notes()).anySatisfy(n -> assertThat(n)
+                    .contains("--auto-scaling-group-name 'web asg;touch /tmp/x' --instance-ids " + id));
+        }
+    }
+
+    /** Records the groups every ModifyNetworkInterfaceAttribute sets. */
+    static final class GroupMoves implements ExecutionInterceptor {
+        final List<List<String>> moves = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof ModifyNetworkInterfaceAttributeRequest request && request.hasGroups()) {
+                moves.add(request.groups());
+            }
+        }
+    }
+
+    @Test
+    void whenPhaseTwoCannotBeScheduled_theNetworkIsNeverOpened_andGoesStraightToIsolation(MotoServer moto) {
+        GroupMoves moves = new GroupMoves();
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
+                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), moves)) {
+            Instance instance = lab.instance(2, null);
+
+            ContainmentReport report = engine.contain(lab.arn(instance), WINDOW, (arn, notBefore, window) -> {
+                throw new IllegalStateException("the delay queue is unreachable");
+            });
+
+            assertThat(report.step("schedule-phase-2").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+            assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
+            assertThat(report.nextPhase()).isNull();
+            assertIsolated(lab, instance);
+            assertThat(lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).allSatisfy(untracked ->
+                    assertThat(moves.moves).noneMatch(groups -> groups.contains(untracked.groupId())));
+            assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("never opened without a phase 2"));
+        }
+    }
+
+    @Test
+    void aFailureAfterTheInterfacesWereOpened_isolatesThemAtOnce(MotoServer moto) {
+        AtomicInteger tagWrites = new AtomicInteger();
+        ExecutionInterceptor secondRecordFails = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if ("CreateTags".equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+                        && tagWrites.incrementAndGet() == 2) {
+                    throw new IllegalStateException("injected: the record could not be completed");
+                }
+            }
+        };
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
+                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), secondRecordFails)) {
+            Instance instance = lab.instance(2, lab.profileWithRole("web"));
+
+            ContainmentReport report = engine.contain(lab.arn(instance), WINDOW.withSnapshot(true));
+
+            assertThat(report.step("record-state").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+            assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("fail closed"));
+            assertThat(report.nextPhase()).as("phase 2 is done already").isNull();
+            assertIsolated(lab, instance);
+        }
+    }
+
+    @Test
+    void tagsWipedAndInterfacesMovedBackDuringTheWindow_phaseTwoIsolatesAnyway(MotoServer moto) {
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+            Instance instance = lab.instanceWithSecurityGroupIds(null, lab.appGroupId);
+            String id = instance.instanceId();
+            Instant scheduled = Instant.now();
+            assertThat(engine.contain(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            // the attacker, still holding other credentials, undoes phase 1 and erases the record
+            lab.ec2.deleteTags(b -> b.resources(id).tags(lab.tags(id).keySet().stream()
+                    .map(k -> Tag.builder().key(k).build()).toList()));
+            String eni = lab.interfaces(id).get(0).networkInterfaceId();
+            lab.ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(eni).groups(lab.appGroupId));
+            lab.ec2.modifyInstanceAttribute(b -> b.instanceId(id).groups(lab.appGroupId));
+
+            ContainmentReport phase2 = engine.isolate(lab.arn(instance), WINDOW, scheduled);
+
+            assertThat(phase2.outcome()).as(phase2.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertIsolated(lab, instance);
+        }
+    }
+}
