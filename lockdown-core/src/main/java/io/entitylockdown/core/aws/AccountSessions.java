@@ -32,12 +32,17 @@ public final class AccountSessions implements AutoCloseable {
     private final Map<String, AccountSession> sessions = new ConcurrentHashMap<>();
 
     public AccountSessions(AwsSettings settings, Access access) {
-        this.settings = settings;
-        this.access = access;
-        this.httpClient = UrlConnectionHttpClient.builder()
+        this(settings, access, UrlConnectionHttpClient.builder()
                 .connectionTimeout(java.time.Duration.ofSeconds(5))
                 .socketTimeout(settings.attemptTimeout())
-                .build();
+                .build());
+    }
+
+    /** With another HTTP client (unit tests answer requests without a network); closed with the sessions. */
+    public AccountSessions(AwsSettings settings, Access access, SdkHttpClient httpClient) {
+        this.settings = settings;
+        this.access = access;
+        this.httpClient = httpClient;
         this.baseFactory = new ClientFactory(settings, httpClient, settings.baseCredentials());
     }
 

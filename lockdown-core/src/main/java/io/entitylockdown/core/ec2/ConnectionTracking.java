@@ -3,6 +3,8 @@ package io.entitylockdown.core.ec2;
 import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.StepOutcome;
 import java.util.Set;
+import java.util.function.Consumer;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.ConnectionTrackingSpecificationRequest;
@@ -45,7 +47,8 @@ final class ConnectionTracking {
      * @param shortenedBefore the signed record says containment set them already; trusted only when EC2
      *                        reports no configuration at all
      */
-    StepOutcome shorten(String interfaceId, String reported, boolean shortenedBefore, boolean dryRun) {
+    StepOutcome shorten(String interfaceId, String reported, boolean shortenedBefore, boolean dryRun,
+            Consumer<AwsRequestOverrideConfiguration.Builder> override) {
         if (reported.equals(SHORTEST)) {
             return StepOutcome.already(interfaceId + " already has the shortest idle timeouts (TCP established "
                     + TCP_ESTABLISHED + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s)");
@@ -59,7 +62,7 @@ final class ConnectionTracking {
                     + TCP_ESTABLISHED + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s");
         }
         return set(interfaceId, TCP_ESTABLISHED, UDP_STREAM, UDP, "set to TCP established " + TCP_ESTABLISHED
-                + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s");
+                + " s, UDP stream " + UDP_STREAM + " s, UDP " + UDP + " s", override);
     }
 
     /** Puts back the timeouts recorded before containment ({@code tcp,udpStream,udp}). */
@@ -77,7 +80,8 @@ final class ConnectionTracking {
             return StepOutcome.wouldDo("restore the idle timeouts of " + interfaceId + " to " + recorded);
         }
         String[] parts = recorded.split(",", -1);
-        return set(interfaceId, seconds(parts, 0), seconds(parts, 1), seconds(parts, 2), "restored to " + recorded);
+        return set(interfaceId, seconds(parts, 0), seconds(parts, 1), seconds(parts, 2), "restored to " + recorded,
+                o -> { });
     }
 
     /** A timeout EC2 did not report stays unset, so EC2 keeps its own value for it. */
@@ -85,11 +89,13 @@ final class ConnectionTracking {
         return index < parts.length && parts[index].matches("[0-9]+") ? Integer.valueOf(parts[index]) : null;
     }
 
-    private StepOutcome set(String id, Integer tcp, Integer udpStream, Integer udp, String what) {
+    private StepOutcome set(String id, Integer tcp, Integer udpStream, Integer udp, String what,
+            Consumer<AwsRequestOverrideConfiguration.Builder> override) {
         try {
             ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(id).connectionTrackingSpecification(
                     ConnectionTrackingSpecificationRequest.builder()
-                            .tcpEstablishedTimeout(tcp).udpStreamTimeout(udpStream).udpTimeout(udp).build()));
+                            .tcpEstablishedTimeout(tcp).udpStreamTimeout(udpStream).udpTimeout(udp).build())
+                    .overrideConfiguration(override));
         } catch (AwsServiceException e) {
             if (UNSUPPORTED.contains(AwsErrors.code(e))) {
                 return StepOutcome.skipped(id + ": EC2 refused idle timeouts (" + AwsErrors.describe(e, "")

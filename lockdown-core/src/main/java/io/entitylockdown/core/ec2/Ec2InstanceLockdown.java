@@ -95,9 +95,20 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         Instant notBefore = ctx.now().plusSeconds(window);
         AtomicBoolean scheduled = new AtomicBoolean(window == 0);
 
-        List<Parallel.Task> wave1 = new ArrayList<>(effects.each(e -> e.prepare(run)));
+        // The first containing write (the interfaces' idle timeouts) goes out first; the effects' reads
+        // and phase 2's scheduling start the moment it is being sent.
+        io.entitylockdown.core.aws.SendSignal firstWrite = new io.entitylockdown.core.aws.SendSignal();
+        List<Parallel.Task> wave1 = new ArrayList<>(effects.each(e -> {
+            if (e instanceof NetworkPhases network) {
+                network.prepare(run, firstWrite);
+            } else {
+                firstWrite.awaitSent();
+                e.prepare(run);
+            }
+        }));
         if (window > 0 && !ctx.dryRun()) {
             wave1.add(() -> {
+                firstWrite.awaitSent();
                 var result = report.step("schedule-phase-2", "", () -> StepOutcome.done(
                         ctx.phase2().schedule(ctx.entity(), notBefore, window)));
                 scheduled.set(result.status() == StepStatus.DONE);

@@ -53,23 +53,44 @@ final class NetworkPhases implements InstanceEffect {
      */
     @Override
     public void prepare(InstanceRun run) {
+        prepare(run, new io.entitylockdown.core.aws.SendSignal());
+    }
+
+    /**
+     * Wave 1, with {@code firstWrite} fired when the first interface's timeouts are on their way (or at
+     * once when none needs setting), so that the effects' reads start after the first containing write.
+     */
+    void prepare(InstanceRun run, io.entitylockdown.core.aws.SendSignal firstWrite) {
         List<Parallel.Task> tasks = new ArrayList<>();
         tasks.add(() -> run.report.read("find-containment-groups", "ec2:DescribeSecurityGroups",
                 "the interfaces keep their groups; run again", () -> groups(run).findAll()).ifPresent(found::set));
         ConnectionTracking tracking = new ConnectionTracking(run.ec2);
         List<String> shortenedBefore = run.recorded().map(InstanceState::shortened).orElse(List.of());
+        List<Parallel.Task> writes = new ArrayList<>();
         for (InstanceNetworkInterface eni : run.interfaces) {
             String eniId = eni.networkInterfaceId();
-            tasks.add(() -> {
-                var result = run.report.step("connection-tracking " + eniId, "ec2:ModifyNetworkInterfaceAttribute",
-                        () -> tracking.shorten(eniId, ConnectionTracking.describe(eni.connectionTrackingConfiguration()),
-                                shortenedBefore.contains(eniId), run.dryRun()));
-                if (result.status() == StepStatus.DONE || result.status() == StepStatus.ALREADY) {
-                    run.shortenedTimeouts(eniId);
+            writes.add(() -> {
+                try {
+                    var result = run.report.step("connection-tracking " + eniId, "ec2:ModifyNetworkInterfaceAttribute",
+                            () -> tracking.shorten(eniId, ConnectionTracking.describe(eni.connectionTrackingConfiguration()),
+                                    shortenedBefore.contains(eniId), run.dryRun(), firstWrite::attach));
+                    if (result.status() == StepStatus.DONE || result.status() == StepStatus.ALREADY) {
+                        run.shortenedTimeouts(eniId);
+                    }
+                } finally {
+                    firstWrite.release();
                 }
             });
         }
+        if (writes.isEmpty()) {
+            firstWrite.release();
+        }
+        // the timeouts first; the groups' read the moment one of them is on its way
+        List<java.util.concurrent.Future<?>> started = new ArrayList<>();
+        writes.forEach(w -> started.add(run.parallel().start(run.report, w)));
+        firstWrite.awaitSent();
         run.parallel().all(run.report, tasks);
+        run.parallel().join(run.report, started);
         noteOriginals(run, run.interfaces);
     }
 

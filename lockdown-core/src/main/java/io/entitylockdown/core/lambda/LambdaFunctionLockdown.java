@@ -176,19 +176,20 @@ public final class LambdaFunctionLockdown implements ContainmentStrategy {
                         + "): new invocations are throttled");
             });
         });
-        if (role.isPresent()) {
-            wave.add(() -> nameSharingFunctions(report, function, roleArn, refusal.isEmpty()));
-        }
         ctx.parallel().all(report, wave);
         report.state("recorded", EntityRecords.toJson(state));
-        if (!ctx.dryRun()) {
-            List<Parallel.Task> checks = new ArrayList<>();
-            checks.add(() -> checkConcurrency(report, function, 0));
-            if (roleDenied.get() != null) {
-                checks.add(() -> roleContainment.verify(roleDenied.get()));
-            }
-            ctx.parallel().all(report, checks);
+        // Naming the functions that share the role informs; it waits until the containing writes are done.
+        List<Parallel.Task> after = new ArrayList<>();
+        if (role.isPresent()) {
+            after.add(() -> nameSharingFunctions(report, function, roleArn, refusal.isEmpty()));
         }
+        if (!ctx.dryRun()) {
+            after.add(() -> checkConcurrency(report, function, 0));
+            if (roleDenied.get() != null) {
+                after.add(() -> roleContainment.verify(roleDenied.get()));
+            }
+        }
+        ctx.parallel().all(report, after);
     }
 
     @Override
