@@ -446,7 +446,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
             }
             Map<String, String> current = run.dryRun() ? run.tags : run.tags();
             RecordReading<InstanceState> now = EntityRecords.read(current, run.ctx.recordKey(), run.binding,
-                    InstanceState.class);
+                    InstanceState.class, InstanceRun::merge);
             InstanceState state = now.verified().map(v -> InstanceRun.merge(v.state(), run.draft()))
                     .orElse(run.draft());
             if (run.phase2Ran()) {

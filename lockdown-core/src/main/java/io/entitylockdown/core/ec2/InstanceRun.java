@@ -66,7 +66,7 @@ final class InstanceRun implements TaggedEntity {
                 .toList();
         this.tags = tagMap(instance.tags());
         this.binding = RecordBinding.of(ctx.entity());
-        this.record = EntityRecords.read(tags, ctx.recordKey(), binding, InstanceState.class);
+        this.record = EntityRecords.read(tags, ctx.recordKey(), binding, InstanceState.class, InstanceRun::merge);
     }
 
     static Map<String, String> tagMap(Collection<Tag> tags) {

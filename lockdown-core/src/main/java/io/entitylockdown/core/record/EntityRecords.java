@@ -10,8 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.LockdownException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,10 +24,16 @@ import java.util.TreeSet;
  * the entity: what containment changed and what was there before.
  *
  * <p>Layout, in tags (IAM and Lambda tag values allow letters, digits, spaces and {@code _.:/=+-@}, at
- * most 256 characters): {@code lockdown:record-0}, {@code -1} ... hold the base64url of a JSON
- * envelope, {@code lockdown:record-mac} its HMAC-SHA256 under the {@link RecordKey}. The envelope
+ * most 256 characters): {@code lockdown:record-<id>-0}, {@code -1} ... hold the base64url of a JSON
+ * envelope, {@code lockdown:record-<id>-mac} its HMAC-SHA256 under the {@link RecordKey}. The envelope
  * names the exact entity ({@link RecordBinding}), the operation and its time, and the state. The tag
  * {@code lockdown:contained-at} repeats the time for people and console filters; it is never trusted.
+ *
+ * <p>Every write uses a new random id, and a reader merges every record that verifies (the earliest
+ * first: it saw the entity before any change). Tagging APIs apply a request's tags one by one, so two
+ * containments writing one set of keys at once could interleave into a record that verifies for
+ * neither; under their own ids they cannot. A writer removes the records it merged (and the old
+ * format) once its own is written, never a record it could not read, which may be one being written.
  *
  * <p>A record counts only when its MAC verifies, its binding is this entity, its format is this one
  * and its state parses against the strategy's schema. Anything else is {@link RecordReading.Unverified}.
@@ -34,8 +42,10 @@ public final class EntityRecords {
     public static final String PREFIX = "lockdown:";
     /** Informational: the containment time for people; never read back as a fact. */
     public static final String MARKER = PREFIX + "contained-at";
-    static final String CHUNK = PREFIX + "record-";
-    static final String MAC = PREFIX + "record-mac";
+    static final String RECORD = PREFIX + "record-";
+    private static final java.util.regex.Pattern RECORD_KEY =
+            java.util.regex.Pattern.compile("lockdown:record-([0-9a-z]{8})-([0-9]|mac)");
+    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
     /**
      * The signed note that release leaves on an EC2 instance: a phase 2 scheduled before it (a late or
      * duplicate delivery) leaves the released instance alone. Deleting it only makes phase 2 isolate.
@@ -100,13 +110,23 @@ public final class EntityRecords {
             throw new LockdownException("The record of " + binding.arn() + " is " + encoded.length()
                     + " characters encoded, more than " + MAX_CHUNKS + " tags can hold; the entity has too much to record");
         }
+        String id = newId();
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(MARKER, at.toString());
         for (int i = 0; i < chunks; i++) {
-            tags.put(CHUNK + i, encoded.substring(i * MAX_VALUE, Math.min(encoded.length(), (i + 1) * MAX_VALUE)));
+            tags.put(RECORD + id + "-" + i, encoded.substring(i * MAX_VALUE, Math.min(encoded.length(), (i + 1) * MAX_VALUE)));
         }
-        tags.put(MAC, key.sign(encoded));
+        tags.put(RECORD + id + "-mac", key.sign(encoded));
         return tags;
+    }
+
+    private static String newId() {
+        String alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        StringBuilder id = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            id.append(alphabet.charAt(IDS.nextInt(alphabet.length())));
+        }
+        return id.toString();
     }
 
     /** The tags of a signed release note for this entity at this time. */
@@ -136,26 +156,42 @@ public final class EntityRecords {
     }
 
     /**
-     * Reads and authenticates the record in these tags.
+     * Reads and authenticates the records in these tags, merging every one that verifies (the earliest
+     * first, with the generic merge of {@link #merge}).
      *
      * @param key     the deployment's record key, or null when this run has no secret (then nothing verifies)
-     * @param binding the entity the record must belong to
+     * @param binding the entity the records must belong to
      */
     public static <T> RecordReading<T> read(Map<String, String> tags, RecordKey key, RecordBinding binding,
             Class<T> stateType) {
+        return read(tags, key, binding, stateType, (first, later) -> parse(merge(toJson(first), toJson(later)),
+                stateType));
+    }
+
+    /** As {@link #read(Map, RecordKey, RecordBinding, Class)}, merging several records with {@code merge}. */
+    public static <T> RecordReading<T> read(Map<String, String> tags, RecordKey key, RecordBinding binding,
+            Class<T> stateType, java.util.function.BinaryOperator<T> merge) {
         Set<String> ours = keys(tags);
         ours.removeAll(Set.of(RELEASED, RELEASED_MAC));
-        boolean hasRecord = tags.containsKey(CHUNK + "0") || tags.containsKey(MAC);
-        boolean hasLegacy = ours.stream().anyMatch(k -> k.startsWith(LEGACY_STATE));
-        if (!hasRecord) {
-            if (hasLegacy) {
+        Map<String, Map<String, String>> records = new java.util.TreeMap<>();
+        for (String tagKey : ours) {
+            var matcher = RECORD_KEY.matcher(tagKey);
+            if (matcher.matches()) {
+                records.computeIfAbsent(matcher.group(1), k -> new java.util.TreeMap<>()).put(matcher.group(2),
+                        tags.get(tagKey));
+            }
+        }
+        if (records.isEmpty()) {
+            if (ours.isEmpty()) {
+                return new RecordReading.Missing<>();
+            }
+            if (ours.stream().anyMatch(k -> k.startsWith(LEGACY_STATE))) {
                 return new RecordReading.Unverified<>(ours.size(), "they are in the unsigned format of an older "
                         + "Entity Lockdown version, which anyone able to tag the entity could have written");
             }
-            if (ours.isEmpty() || ours.equals(Set.of(MARKER))) {
-                return ours.isEmpty() ? new RecordReading.Missing<>()
-                        : new RecordReading.Unverified<>(1, "only the informational " + MARKER + " tag is there, "
-                                + "without a signed record");
+            if (ours.equals(Set.of(MARKER))) {
+                return new RecordReading.Unverified<>(1, "only the informational " + MARKER + " tag is there, "
+                        + "without a signed record");
             }
             return new RecordReading.Unverified<>(ours.size(), "there is no signed record among them");
         }
@@ -163,40 +199,94 @@ public final class EntityRecords {
             return new RecordReading.Unverified<>(ours.size(), "this run has no deployment secret "
                     + "(LOCKDOWN_EXTERNAL_ID) to authenticate them with");
         }
-        StringBuilder encoded = new StringBuilder();
-        for (int i = 0; i < MAX_CHUNKS && tags.containsKey(CHUNK + i); i++) {
-            encoded.append(tags.get(CHUNK + i));
+        List<RecordReading.Verified<T>> verified = new ArrayList<>();
+        String problem = null;
+        for (var record : records.entrySet()) {
+            Object one = readOne(record.getKey(), record.getValue(), key, binding, stateType);
+            if (one instanceof String reason) {
+                problem = problem == null ? reason : problem;
+            } else {
+                @SuppressWarnings("unchecked")
+                RecordReading.Verified<T> ok = (RecordReading.Verified<T>) one;
+                verified.add(ok);
+            }
         }
-        if (tags.containsKey(CHUNK + MAX_CHUNKS) || !key.verify(encoded.toString(), tags.get(MAC))) {
-            return new RecordReading.Unverified<>(ours.size(), "their signature does not match: they were forged "
-                    + "or edited, or written with another deployment secret (after a rotation)");
+        if (verified.isEmpty()) {
+            return new RecordReading.Unverified<>(ours.size(), problem);
+        }
+        verified.sort(java.util.Comparator.comparing(RecordReading.Verified::at));
+        RecordReading.Verified<T> first = verified.get(0);
+        T state = first.state();
+        Set<String> merged = new TreeSet<>(first.tagKeys());
+        for (RecordReading.Verified<T> later : verified.subList(1, verified.size())) {
+            state = merge.apply(state, later.state());
+            merged.addAll(later.tagKeys());
+        }
+        return new RecordReading.Verified<>(first.at(), state, toJson(state), Set.copyOf(merged));
+    }
+
+    /** One record's Verified reading, or the sentence saying why it does not count. */
+    private static <T> Object readOne(String id, Map<String, String> parts, RecordKey key, RecordBinding binding,
+            Class<T> stateType) {
+        StringBuilder encoded = new StringBuilder();
+        int chunks = 0;
+        while (parts.containsKey(Integer.toString(chunks))) {
+            encoded.append(parts.get(Integer.toString(chunks)));
+            chunks++;
+        }
+        if (chunks == 0 || chunks > MAX_CHUNKS || parts.size() != chunks + 1
+                || !key.verify(encoded.toString(), parts.get("mac"))) {
+            return "their signature does not match: they were forged or edited, or written with another deployment "
+                    + "secret (after a rotation)";
         }
         JsonNode envelope;
         try {
             envelope = STRICT.readTree(Base64.getUrlDecoder().decode(encoded.toString()));
         } catch (IllegalArgumentException | java.io.IOException e) {
-            return new RecordReading.Unverified<>(ours.size(), "the signed record cannot be decoded");
+            return "the signed record cannot be decoded";
         }
         String problem = bindingProblem(envelope, binding);
         if (problem != null) {
-            return new RecordReading.Unverified<>(ours.size(), problem);
+            return problem;
         }
         Instant at;
         try {
             at = Instant.parse(envelope.path("at").asText(""));
         } catch (DateTimeParseException e) {
-            return new RecordReading.Unverified<>(ours.size(), "the signed record has no valid time");
+            return "the signed record has no valid time";
         }
-        JsonNode state = envelope.get("state");
-        if (!(state instanceof ObjectNode object)) {
-            return new RecordReading.Unverified<>(ours.size(), "the signed record has no state");
+        if (!(envelope.get("state") instanceof ObjectNode object)) {
+            return "the signed record has no state";
         }
         try {
-            return new RecordReading.Verified<>(at, STRICT.treeToValue(object, stateType), object.deepCopy());
+            Set<String> tagKeys = new TreeSet<>();
+            parts.keySet().forEach(part -> tagKeys.add(RECORD + id + "-" + part));
+            return new RecordReading.Verified<>(at, STRICT.treeToValue(object, stateType), object.deepCopy(),
+                    Set.copyOf(tagKeys));
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            return new RecordReading.Unverified<>(ours.size(), "the signed record's state does not fit the "
-                    + stateType.getSimpleName() + " schema (written by another version?)");
+            return "the signed record's state does not fit the " + stateType.getSimpleName()
+                    + " schema (written by another version?)";
         }
+    }
+
+    /**
+     * The lockdown tags a writer removes once its own record is written: the records it merged, the old
+     * format and anything else of the lockdown's that is not a record at all; never a record it could not
+     * read (another containment may be writing it right now), never the release note.
+     */
+    public static Set<String> replaced(Map<String, String> current, RecordReading<?> reading, Map<String, String> written) {
+        Set<String> remove = new TreeSet<>();
+        for (String tagKey : keys(current)) {
+            if (written.containsKey(tagKey) || tagKey.equals(RELEASED) || tagKey.equals(RELEASED_MAC)) {
+                continue;
+            }
+            boolean aRecord = RECORD_KEY.matcher(tagKey).matches();
+            boolean merged = reading instanceof RecordReading.Verified<?> verified && verified.tagKeys().contains(tagKey);
+            if (!aRecord || merged) {
+                remove.add(tagKey);
+            }
+        }
+        return remove;
     }
 
     private static String bindingProblem(JsonNode envelope, RecordBinding binding) {
@@ -217,27 +307,6 @@ public final class EntityRecords {
         Set<String> keys = new TreeSet<>();
         tags.keySet().stream().filter(k -> k.startsWith(PREFIX)).forEach(keys::add);
         return keys;
-    }
-
-    /** The record tags of {@code wanted} that differ from {@code current}, to write. */
-    public static Map<String, String> changed(Map<String, String> current, Map<String, String> wanted) {
-        Map<String, String> changed = new LinkedHashMap<>();
-        wanted.forEach((k, v) -> {
-            if (!v.equals(current.get(k))) {
-                changed.put(k, v);
-            }
-        });
-        return changed;
-    }
-
-    /**
-     * Lockdown tags in {@code current} that {@code wanted} does not have: chunks of a longer earlier
-     * record, tags of the old format, planted look-alikes. Removed so they cannot confuse a reader.
-     */
-    public static Set<String> stale(Map<String, String> current, Map<String, String> wanted) {
-        Set<String> stale = keys(current);
-        stale.removeAll(wanted.keySet());
-        return stale;
     }
 
     /**

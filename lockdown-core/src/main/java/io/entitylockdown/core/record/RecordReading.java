@@ -10,8 +10,14 @@ import java.util.Optional;
  */
 public sealed interface RecordReading<T> {
 
-    /** A record this deployment wrote for this very entity. */
-    record Verified<T>(Instant at, T state, ObjectNode json) implements RecordReading<T> {
+    /**
+     * A record this deployment wrote for this very entity (several, merged, when containments wrote at
+     * the same time).
+     *
+     * @param at      the earliest containment time among them
+     * @param tagKeys the tags they are made of
+     */
+    record Verified<T>(Instant at, T state, ObjectNode json, java.util.Set<String> tagKeys) implements RecordReading<T> {
     }
 
     /** No lockdown tag at all (besides, perhaps, the informational marker). */

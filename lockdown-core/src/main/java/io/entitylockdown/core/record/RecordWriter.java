@@ -28,24 +28,28 @@ public final class RecordWriter {
                     + "sign a record with, and an unsigned record would not be trusted. Keep this report: release "
                     + "cannot restore the prior state by itself");
         }
-        Map<String, String> wanted = EntityRecords.encode(ctx.recordKey(), binding, at, state);
-        Map<String, String> changed = EntityRecords.changed(current, wanted);
-        Set<String> stale = EntityRecords.stale(current, wanted);
-        if (changed.isEmpty() && stale.isEmpty()) {
+        @SuppressWarnings("unchecked")
+        Class<Object> type = (Class<Object>) state.getClass();
+        RecordReading<Object> reading = EntityRecords.read(current, ctx.recordKey(), binding, type);
+        boolean single = reading instanceof RecordReading.Verified<Object> verified
+                && EntityRecords.keys(current).stream().filter(k -> k.startsWith(EntityRecords.RECORD)).count()
+                        == verified.tagKeys().size();
+        if (single && reading instanceof RecordReading.Verified<Object> verified && verified.at().equals(at)
+                && verified.state().equals(state)) {
             return StepOutcome.already("the signed record on the entity already holds this state");
         }
+        Map<String, String> wanted = EntityRecords.encode(ctx.recordKey(), binding, at, state);
         if (ctx.dryRun()) {
             return StepOutcome.wouldDo("record the prior state in " + wanted.size() + " signed lockdown: tags");
         }
-        if (!changed.isEmpty()) {
-            entity.tag(changed);
-        }
-        if (!stale.isEmpty()) {
-            entity.untag(stale);
+        entity.tag(wanted);
+        Set<String> replaced = EntityRecords.replaced(current, reading, wanted);
+        if (!replaced.isEmpty()) {
+            entity.untag(replaced);
         }
         return StepOutcome.done("recorded the prior state in " + wanted.size() + " signed lockdown: tags ("
-                + EntityRecords.MARKER + "=" + at + ")" + (stale.isEmpty() ? "" : "; removed " + stale.size()
-                + " other lockdown: tag(s)"));
+                + EntityRecords.MARKER + "=" + at + ")" + (replaced.isEmpty() ? "" : "; removed " + replaced.size()
+                + " earlier lockdown: tag(s)"));
     }
 
     /** Removes every lockdown tag; returns how many there were. */

@@ -70,7 +70,7 @@ class Ec2HostileEstateIT {
             List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
             String wrongShape = Base64.getUrlEncoder().withoutPadding().encodeToString(
                     "{\"roles\":\"x\",\"interfaces\":[]}".getBytes(StandardCharsets.UTF_8));
-            tag(lab, instance.instanceId(), Map.of("lockdown:record-0", wrongShape, "lockdown:record-mac", "AAAA",
+            tag(lab, instance.instanceId(), Map.of("lockdown:record-abcdefgh-0", wrongShape, "lockdown:record-abcdefgh-mac", "AAAA",
                     "lockdown:state-0", wrongShape, EntityRecords.MARKER, "not a time"));
 
             ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
@@ -90,15 +90,27 @@ class Ec2HostileEstateIT {
     void aForgedNetworkRecord_neverMakesReleaseAttachTheAttackersGroup(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance(1, null);
-            String eni = lab.interfaces(instance.instanceId()).get(0).networkInterfaceId();
+            String id = instance.instanceId();
+            List<List<String>> original = lab.groupsOfInterfaces(id);
+            String eni = lab.interfaces(id).get(0).networkInterfaceId();
             String open = lab.group("attacker-open", "everything");
             InstanceState forged = new InstanceState(Map.of(eni, new InstanceState.InterfaceState(List.of(open), "")),
                     new InstanceState.ProtectionState(false, false), List.of(), null, List.of(), List.of(), null, List.of());
             RecordBinding binding = RecordBinding.of(io.entitylockdown.core.EntityArn.parse(lab.arn(instance)));
+            Map<String, String> forgedTags = EntityRecords.encode(RecordKey.fromSecret("not the deployment secret"),
+                    binding, Instant.now().minusSeconds(3600), forged);
             assertThat(engine.contain(lab.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            // the attacker replaces the record with one saying the interface was in its group before
-            tag(lab, instance.instanceId(), EntityRecords.encode(RecordKey.fromSecret("not the deployment secret"),
-                    binding, Instant.now(), forged));
+
+            // a forged record added beside the genuine one is ignored: release restores the true originals
+            tag(lab, id, forgedTags);
+            assertThat(engine.release(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(lab.groupsOfInterfaces(id)).isEqualTo(original);
+
+            // the genuine record erased and the forged one left alone: release restores nothing
+            assertThat(engine.contain(lab.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            lab.ec2.deleteTags(b -> b.resources(id).tags(lab.tags(id).keySet().stream()
+                    .filter(k -> k.startsWith("lockdown:")).map(k -> Tag.builder().key(k).build()).toList()));
+            tag(lab, id, forgedTags);
 
             ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
 
@@ -106,7 +118,7 @@ class Ec2HostileEstateIT {
             assertThat(release.step("release").orElseThrow().detail()).contains("signature does not match",
                     "Nothing was restored");
             assertIsolated(lab, instance);
-            assertThat(lab.groupsOfInterfaces(instance.instanceId()).get(0)).doesNotContain(open);
+            assertThat(lab.groupsOfInterfaces(id).get(0)).doesNotContain(open);
         }
     }
 

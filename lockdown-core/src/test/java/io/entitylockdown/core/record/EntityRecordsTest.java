@@ -37,8 +37,9 @@ class EntityRecordsTest {
 
         assertThat(verified.at()).isEqualTo(AT);
         assertThat(verified.state()).isEqualTo(STATE);
-        assertThat(tags).containsEntry(EntityRecords.MARKER, "2026-11-28T21:00:00.123Z")
-                .containsKeys("lockdown:record-0", "lockdown:record-mac");
+        assertThat(tags).containsEntry(EntityRecords.MARKER, "2026-11-28T21:00:00.123Z");
+        assertThat(tags.keySet()).anyMatch(k -> k.matches("lockdown:record-[0-9a-z]{8}-0"))
+                .anyMatch(k -> k.matches("lockdown:record-[0-9a-z]{8}-mac"));
     }
 
     @Test
@@ -50,8 +51,9 @@ class EntityRecordsTest {
             assertThat(key).matches(TAG_CHARACTERS).hasSizeLessThanOrEqualTo(128);
             assertThat(value).matches(TAG_CHARACTERS).hasSizeLessThanOrEqualTo(256);
         });
-        assertThat(tags.keySet()).contains("lockdown:record-1");
-        assertThat(tags.get("lockdown:record-0")).hasSize(256);
+        assertThat(tags.keySet()).anyMatch(k -> k.endsWith("-1"));
+        assertThat(tags.entrySet()).filteredOn(e -> e.getKey().endsWith("-0")).singleElement()
+                .satisfies(e -> assertThat(e.getValue()).hasSize(256));
         assertThat(read(tags).isVerified()).isTrue();
     }
 
@@ -106,11 +108,17 @@ class EntityRecordsTest {
                 u -> assertThat(u.reason()).contains("signature does not match"));
     }
 
+    private static String prefix(Map<String, String> tags) {
+        String mac = tags.keySet().stream().filter(k -> k.endsWith("-mac")).findFirst().orElseThrow();
+        return mac.substring(0, mac.length() - "mac".length());
+    }
+
     /** The record's tags with its envelope edited and re-encoded, keeping the original MAC. */
     private static Map<String, String> edited(Map<String, String> tags, String from, String to) {
+        String prefix = prefix(tags);
         StringBuilder encoded = new StringBuilder();
-        for (int i = 0; tags.containsKey("lockdown:record-" + i); i++) {
-            encoded.append(tags.get("lockdown:record-" + i));
+        for (int i = 0; tags.containsKey(prefix + i); i++) {
+            encoded.append(tags.get(prefix + i));
         }
         String json = new String(Base64.getUrlDecoder().decode(encoded.toString()), StandardCharsets.UTF_8);
         assertThat(json).contains(from);
@@ -118,12 +126,12 @@ class EntityRecordsTest {
                 .encodeToString(json.replace(from, to).getBytes(StandardCharsets.UTF_8));
         Map<String, String> result = new LinkedHashMap<>();
         tags.forEach((k, v) -> {
-            if (!k.startsWith("lockdown:record-") || k.equals("lockdown:record-mac")) {
+            if (!k.startsWith(prefix) || k.endsWith("-mac")) {
                 result.put(k, v);
             }
         });
         for (int i = 0; i * 256 < forged.length(); i++) {
-            result.put("lockdown:record-" + i, forged.substring(i * 256, Math.min(forged.length(), (i + 1) * 256)));
+            result.put(prefix + i, forged.substring(i * 256, Math.min(forged.length(), (i + 1) * 256)));
         }
         return result;
     }
@@ -180,21 +188,42 @@ class EntityRecordsTest {
     }
 
     @Test
-    void aMacWithoutChunks_orAnExtraNinthChunk_isUnverified() {
-        assertThat(read(Map.of("lockdown:record-mac", "AAAA")).isVerified()).isFalse();
+    void aMacWithoutChunks_orAnExtraChunk_isUnverified() {
+        assertThat(read(Map.of("lockdown:record-abcdefgh-mac", "AAAA")).isVerified()).isFalse();
         Map<String, String> tags = new LinkedHashMap<>(EntityRecords.encode(KEY, BINDING, AT, STATE));
-        tags.put("lockdown:record-8", "x");
+        tags.put(prefix(tags) + "7", "x");
         assertThat(read(tags).isVerified()).isFalse();
     }
 
     @Test
-    void staleTags_areEveryLockdownTagTheNewRecordDoesNotHave() {
-        Map<String, String> current = Map.of("lockdown:state-0", "old", "lockdown:record-5", "planted",
-                "team", "payments", EntityRecords.MARKER, "2000-01-01T00:00:00Z");
-        Map<String, String> wanted = EntityRecords.encode(KEY, BINDING, AT, STATE);
+    void twoRecordsWrittenAtOnce_areBothRead_andMerged_theEarlierFirst() {
+        Map<String, String> tags = new LinkedHashMap<>(EntityRecords.encode(KEY, BINDING, AT,
+                new UserState(List.of("AKIAIOSFODNN7EXAMPLE"), false)));
+        tags.putAll(EntityRecords.encode(KEY, BINDING, AT.plusSeconds(1),
+                new UserState(List.of("AKIAI44QH8DHBEXAMPLE"), true)));
 
-        assertThat(EntityRecords.stale(current, wanted)).containsExactlyInAnyOrder("lockdown:state-0", "lockdown:record-5");
-        assertThat(EntityRecords.changed(current, wanted)).containsKeys(EntityRecords.MARKER, "lockdown:record-0");
+        RecordReading.Verified<UserState> merged = read(tags).verified().orElseThrow();
+
+        assertThat(merged.at()).isEqualTo(AT);
+        assertThat(merged.state().deactivatedKeys()).containsExactly("AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE");
+        assertThat(merged.state().attachedDenyAll()).as("the earlier record wins for a value both have").isFalse();
+        assertThat(merged.tagKeys()).containsExactlyInAnyOrderElementsOf(
+                tags.keySet().stream().filter(k -> k.startsWith("lockdown:record-")).toList());
+    }
+
+    @Test
+    void aWriterReplaces_theRecordsItMerged_theOldFormat_andJunk_butNeverARecordItCouldNotRead() {
+        Map<String, String> current = new LinkedHashMap<>(EntityRecords.encode(KEY, BINDING, AT, STATE));
+        current.put("lockdown:state-0", "old");
+        current.put("lockdown:record-5", "planted");
+        current.put("lockdown:record-zzzzzzzz-0", "being written by another containment");
+        current.put("team", "payments");
+        RecordReading<UserState> reading = read(current);
+        Map<String, String> written = EntityRecords.encode(KEY, BINDING, AT, STATE);
+
+        assertThat(EntityRecords.replaced(current, reading, written))
+                .contains("lockdown:state-0", "lockdown:record-5", prefix(current) + "0", prefix(current) + "mac")
+                .doesNotContain("lockdown:record-zzzzzzzz-0", "team", EntityRecords.MARKER);
     }
 
     @Test
