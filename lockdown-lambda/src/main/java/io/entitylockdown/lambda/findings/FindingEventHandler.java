@@ -9,6 +9,7 @@ import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,8 +50,7 @@ public final class FindingEventHandler {
      */
     public FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
             AutoContainPolicy policy, FunctionServices services) {
-        this(engine, guardrails, options, policy, services, region -> engine.sessions().caller()
-                .configure(SecurityHubClient.builder(), region).build());
+        this(engine, guardrails, options, policy, services, securityHubClients(engine));
     }
 
     FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
@@ -61,6 +61,17 @@ public final class FindingEventHandler {
         this.parser = new FindingEventParser(policy);
         this.services = services;
         this.securityHub = new SecurityHubUpdate(securityHub);
+    }
+
+    /**
+     * Security Hub clients with the function's shared settings (its own role, retries, timeouts,
+     * interceptors, endpoint), on {@link JdkHttpClient} because BatchUpdateFindings is a PATCH.
+     */
+    private static Function<Region, SecurityHubClient> securityHubClients(LockdownEngine engine) {
+        var settings = engine.sessions().settings();
+        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), settings.attemptTimeout());
+        return region -> engine.sessions().caller().configure(SecurityHubClient.builder(), region).httpClient(http)
+                .build();
     }
 
     /** True for EventBridge events (top-level source and detail-type): this handler accepts or rejects them. */
