@@ -123,7 +123,7 @@ class HandlerFindingsIT {
                 .satisfies(g -> assertThat(g.groupName()).isEqualTo("entity-lockdown-untracked")));
         List<HandlerFixture.Audit> audits = fixture.audits();
         assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
-        assertThat(audits.get(1).body()).contains("Contained because GuardDuty finding type "
+        assertThat(audits.get(1).body()).contains("Acting on this finding because GuardDuty finding type "
                 + "CryptoCurrency:EC2/BitcoinTool.B!DNS matches 'CryptoCurrency:EC2/*'",
                 "Source:   GuardDuty finding 16afba5c5c43e07c9e3e5e2e544e95df", "Phase 2 (isolation group) is scheduled");
     }

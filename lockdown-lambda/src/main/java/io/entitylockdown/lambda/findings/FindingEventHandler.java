@@ -68,8 +68,7 @@ public final class FindingEventHandler {
      * interceptors, endpoint), on {@link JdkHttpClient} because BatchUpdateFindings is a PATCH.
      */
     private static Function<Region, SecurityHubClient> securityHubClients(LockdownEngine engine) {
-        var settings = engine.sessions().settings();
-        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), settings.attemptTimeout());
+        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), engine.sessions().settings().attemptTimeout());
         return region -> engine.sessions().caller().configure(SecurityHubClient.builder(), region).httpClient(http)
                 .build();
     }
@@ -158,8 +157,8 @@ public final class FindingEventHandler {
         }
         ContainmentReport report = engine.contain(entity.arn(), options.withDryRun(!act));
         List<String> extra = new ArrayList<>();
-        extra.add((act ? "Contained because " : "Only a dry run (nothing was changed) because ") + decision.reason()
-                + ".");
+        extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
+                + decision.reason() + ".");
         String problem = null;
         if (act && report.nextPhase() != null) {
             problem = services.schedulePhase2(entity, report.nextPhase(), extra).orElse(null);

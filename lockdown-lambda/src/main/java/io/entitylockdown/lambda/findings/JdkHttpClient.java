@@ -31,16 +31,28 @@ final class JdkHttpClient implements SdkHttpClient {
     /** Headers java.net.http sets itself and refuses from callers; it sends the same values the SDK signed. */
     private static final Set<String> SET_BY_THE_JDK = Set.of("host", "content-length", "connection", "expect", "upgrade");
 
-    private final HttpClient client;
+    private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private HttpClient client;
 
     JdkHttpClient(Duration connectTimeout, Duration requestTimeout) {
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.connectTimeout = connectTimeout;
         this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Built on first use, not with the function: a java.net.http client starts a thread, and nothing with
+     * threads or connections should go into a SnapStart snapshot.
+     */
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(connectTimeout)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+        }
+        return client;
     }
 
     @Override
@@ -82,7 +94,7 @@ final class JdkHttpClient implements SdkHttpClient {
                     values.forEach(value -> builder.header(name, value));
                 }
             });
-            pending = client.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            pending = client().sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
             HttpResponse<InputStream> response;
             try {
                 response = pending.get();
