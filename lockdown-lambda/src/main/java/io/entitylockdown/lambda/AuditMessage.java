@@ -130,7 +130,7 @@ record AuditMessage(AuditEvent event, String subject, String body, Map<String, S
                 attributes(AuditEvent.REJECTED, shown, "", ""));
     }
 
-    private static String header(String title, String arn, String account, String region, String outcome, Instant at,
+    static String header(String title, String arn, String account, String region, String outcome, Instant at,
             String requestId, String source) {
         StringBuilder text = new StringBuilder();
         text.append("Entity Lockdown - ").append(title).append("\n\n");

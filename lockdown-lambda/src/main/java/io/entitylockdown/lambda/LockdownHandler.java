@@ -20,6 +20,8 @@ import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.lambda.findings.AutoContainPolicy;
+import io.entitylockdown.lambda.findings.FindingEventHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,6 +62,7 @@ public final class LockdownHandler implements RequestStreamHandler {
     private final AuditTrail audit;
     private final StructuredLog log;
     private final Clock clock;
+    private final FindingEventHandler findings;
 
     /** The deployed function: configuration from the process environment. */
     public LockdownHandler() {
@@ -97,6 +100,8 @@ public final class LockdownHandler implements RequestStreamHandler {
         this.sns = caller.configure(SnsClient.builder(), regionOf(settings.auditTopicArn())).build();
         this.sqs = caller.configure(SqsClient.builder(), config.aws().homeRegion()).build();
         this.audit = new AuditTrail(sns, settings.auditTopicArn(), log);
+        this.findings = new FindingEventHandler(engine, config.guardrails(), settings.options(),
+                AutoContainPolicy.fromEnvironment(env), new FindingFunctionServices(audit, log, clock, this::schedulePhase2));
     }
 
     @Override
@@ -128,6 +133,12 @@ public final class LockdownHandler implements RequestStreamHandler {
             event = Json.mapper().readTree(raw);
         } catch (IOException e) {
             event = null;
+        }
+        if (FindingEventHandler.accepts(event)) {
+            FindingEventHandler.Handled handled = findings.handle(event, invocation.requestId);
+            handled.results().forEach(invocation.results::add);
+            invocation.failures.addAll(handled.failures());
+            return;
         }
         JsonNode records = event == null ? null : event.path("Records");
         if (records == null || !records.isArray() || records.isEmpty()) {

@@ -1,0 +1,98 @@
+package io.entitylockdown.lambda;
+
+import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Operation;
+import io.entitylockdown.lambda.findings.FindingNotice;
+import io.entitylockdown.lambda.findings.FunctionServices;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The function's audit topic, structured log and phase-2 queue, lent to the findings handler
+ * ({@link io.entitylockdown.lambda.findings.FindingEventHandler}) so that findings are audited in the
+ * same messages, with the same attributes, as SNS requests.
+ */
+final class FindingFunctionServices implements FunctionServices {
+    private final AuditTrail audit;
+    private final StructuredLog log;
+    private final Clock clock;
+    private final Phase2 phase2;
+
+    /** The handler's own phase-2 scheduling (SQS delay queue, signed message). */
+    @FunctionalInterface
+    interface Phase2 {
+        Optional<String> schedule(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra);
+    }
+
+    FindingFunctionServices(AuditTrail audit, StructuredLog log, Clock clock, Phase2 phase2) {
+        this.audit = audit;
+        this.log = log;
+        this.clock = clock;
+        this.phase2 = phase2;
+    }
+
+    @Override
+    public void auditStarted(EntityArn entity, String source, String requestId) {
+        audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, requestId, clock.instant()));
+    }
+
+    @Override
+    public boolean auditFinished(ContainmentReport report, String source, String requestId, List<String> extra,
+            String problem) {
+        AuditMessage message = AuditMessage.finished(report, source, requestId, extra, problem);
+        if (report.dryRun() && message.event() == AuditEvent.SUCCEEDED) {
+            Map<String, String> attributes = new LinkedHashMap<>(message.attributes());
+            attributes.put("event", AuditEvent.WOULD_CONTAIN.attribute());
+            message = new AuditMessage(AuditEvent.WOULD_CONTAIN,
+                    AuditMessage.subject("WOULD CONTAIN (dry run): " + label(report)),
+                    "WOULD CONTAIN - a dry run: nothing was changed. The report below says what containment would do.\n\n"
+                            + message.body(), Map.copyOf(attributes));
+        }
+        return audit.publish(message);
+    }
+
+    @Override
+    public boolean auditNotice(FindingNotice notice, String requestId) {
+        AuditEvent event = switch (notice.kind()) {
+            case REFUSED -> AuditEvent.REFUSED;
+            case REJECTED -> AuditEvent.REJECTED;
+            case FAILED -> AuditEvent.FAILED;
+        };
+        String entity = AuditMessage.untrusted(notice.entity());
+        String body = AuditMessage.header(AuditMessage.untrusted(notice.title()), entity.isEmpty() ? "(none given)" : entity,
+                notice.account(), notice.region(), event.attribute(), clock.instant(), requestId, notice.source())
+                + "\n" + notice.text();
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("event", event.attribute());
+        if (!entity.isEmpty()) {
+            attributes.put("entity", entity);
+        }
+        if (!notice.account().isEmpty()) {
+            attributes.put("account", notice.account());
+        }
+        attributes.put("region", notice.region().isEmpty() ? "unknown" : notice.region());
+        return audit.publish(new AuditMessage(event, AuditMessage.subject(notice.title()), body, Map.copyOf(attributes)));
+    }
+
+    @Override
+    public void log(String level, String event, String... keyValues) {
+        log.event(level, event, keyValues);
+    }
+
+    @Override
+    public Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra) {
+        return phase2.schedule(entity, phase, extra);
+    }
+
+    private static String label(ContainmentReport report) {
+        try {
+            return EntityArn.parse(report.entity()).label();
+        } catch (RuntimeException e) {
+            return AuditMessage.untrusted(report.entity());
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package io.entitylockdown.lambda.findings;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.entitylockdown.core.ContainmentOptions;
+import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.Json;
+import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.securityhub.SecurityHubClient;
+
+/**
+ * EventBridge events into containment: GuardDuty findings (contained when the {@link AutoContainPolicy}
+ * says so, otherwise a dry run audited as "would contain") and the Security Hub custom action
+ * "Contain entity" (a person's decision: contained at once, then every finding is marked
+ * {@code NOTIFIED} with a note naming each resource's outcome).
+ *
+ * <p>There is no ExternalId on these events: the trust boundary is who may invoke the function, which
+ * the stack limits to its own EventBridge rules (docs/findings.md). A failed containment makes the
+ * invocation fail so that Lambda retries the event (every step is idempotent); refusals, unsupported
+ * resources, dry runs and a failed Security Hub update are audited and never retried.
+ */
+public final class FindingEventHandler {
+    private static final Pattern REGION = Pattern.compile("[a-z]{2,4}(-[a-z]{2,10}){1,3}-[0-9]{1,2}");
+
+    private final LockdownEngine engine;
+    private final Guardrails guardrails;
+    private final ContainmentOptions options;
+    private final FindingEventParser parser;
+    private final FunctionServices services;
+    private final SecurityHubUpdate securityHub;
+
+    /**
+     * @param engine     the function's engine (member-role access, its guardrails, its step log)
+     * @param guardrails the same guardrails, to audit "started" only for what the engine will act on
+     * @param options    window and snapshot of the function ({@code LOCKDOWN_WINDOW_SECONDS}, {@code LOCKDOWN_SNAPSHOT})
+     * @param policy     which GuardDuty findings are contained automatically
+     * @param services   audit topic, log and phase-2 queue of the function
+     */
+    public FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
+            AutoContainPolicy policy, FunctionServices services) {
+        this(engine, guardrails, options, policy, services, securityHubClients(engine));
+    }
+
+    FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
+            AutoContainPolicy policy, FunctionServices services, Function<Region, SecurityHubClient> securityHub) {
+        this.engine = engine;
+        this.guardrails = guardrails;
+        this.options = options;
+        this.parser = new FindingEventParser(policy);
+        this.services = services;
+        this.securityHub = new SecurityHubUpdate(securityHub);
+    }
+
+    /**
+     * Security Hub clients with the function's shared settings (its own role, retries, timeouts,
+     * interceptors, endpoint), on {@link JdkHttpClient} because BatchUpdateFindings is a PATCH.
+     */
+    private static Function<Region, SecurityHubClient> securityHubClients(LockdownEngine engine) {
+        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), engine.sessions().settings().attemptTimeout());
+        return region -> engine.sessions().caller().configure(SecurityHubClient.builder(), region).httpClient(http)
+                .build();
+    }
+
+    /** True for EventBridge events (top-level source and detail-type): this handler accepts or rejects them. */
+    public static boolean accepts(JsonNode event) {
+        return FindingEventParser.isEventBridgeEvent(event);
+    }
+
+    /**
+     * What one event did.
+     *
+     * @param results  one entry per resource (or one for a rejected event), in the shape of the
+     *                 function's other results: source, event, entity, outcome, summary, report
+     * @param failures containments that failed; when not empty the invocation must fail so Lambda retries
+     */
+    public record Handled(List<ObjectNode> results, List<String> failures) {
+        public Handled {
+            results = List.copyOf(results);
+            failures = List.copyOf(failures);
+        }
+    }
+
+    /** Handles the event; never throws for anything the event or AWS does. */
+    public Handled handle(JsonNode event, String requestId) {
+        FindingEvent parsed;
+        try {
+            parsed = parser.parse(event);
+        } catch (RejectedEvent rejected) {
+            return rejectEvent(event, rejected.reason(), requestId);
+        }
+        services.log("INFO", "finding-event", "source", parsed.describeSource(),
+                "findings", Integer.toString(parsed.findings().size()),
+                "resources", Integer.toString(parsed.requests().size()));
+        List<ObjectNode> results = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        Map<FindingRef, List<SecurityHubNote.ResourceOutcome>> notes = new LinkedHashMap<>();
+        Map<FindingRef, List<ObjectNode>> resultsByFinding = new LinkedHashMap<>();
+        for (FindingRequest request : parsed.requests()) {
+            String source = request.finding().describe() + "; " + parsed.describeSource();
+            Handling handling = handle(request, source, requestId);
+            handling.failure().ifPresent(failures::add);
+            ObjectNode result = handling.result();
+            ObjectNode finding = result.putObject("finding");
+            finding.put("source", request.finding().source().displayName());
+            finding.put("id", request.finding().id());
+            if (!request.finding().productArn().isEmpty()) {
+                finding.put("productArn", request.finding().productArn());
+            }
+            finding.put("type", request.finding().type());
+            result.put("decision", request.decision().act() ? "act" : "report");
+            result.put("decisionReason", request.decision().reason());
+            results.add(result);
+            notes.computeIfAbsent(request.finding(), f -> new ArrayList<>()).add(handling.note());
+            resultsByFinding.computeIfAbsent(request.finding(), f -> new ArrayList<>()).add(result);
+        }
+        if (parsed.source() == FindingRef.FindingSource.SECURITY_HUB) {
+            notes.forEach((finding, outcomes) -> updateSecurityHub(parsed, finding, outcomes,
+                    resultsByFinding.get(finding), requestId));
+        }
+        return new Handled(results, failures);
+    }
+
+    /** What one resource led to: the result entry, the line for the Security Hub note, and a failure to retry. */
+    private record Handling(ObjectNode result, SecurityHubNote.ResourceOutcome note, Optional<String> failure) {
+    }
+
+    private Handling handle(FindingRequest request, String source, String requestId) {
+        FindingTarget target = request.target();
+        if (target instanceof FindingTarget.Entity entity) {
+            return contain(EntityArn.parse(entity.arn()), request.decision(), source, requestId);
+        }
+        if (target instanceof FindingTarget.Refused refused) {
+            return refuse(refused, request, source, requestId);
+        }
+        if (target instanceof FindingTarget.Unsupported unsupported) {
+            return notActed(unsupported, "not supported", unsupported.reason(), request, source, requestId);
+        }
+        return notYetSupported(target, request, source, requestId);
+    }
+
+    private Handling contain(EntityArn entity, Decision decision, String source, String requestId) {
+        boolean act = decision.act();
+        if (act && guardrails.refusal(entity).isEmpty()) {
+            services.auditStarted(entity, source, requestId);
+        }
+        ContainmentReport report = engine.contain(entity.arn(), options.withDryRun(!act));
+        List<String> extra = new ArrayList<>();
+        extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
+                + decision.reason() + ".");
+        String problem = null;
+        if (act && report.nextPhase() != null) {
+            problem = services.schedulePhase2(entity, report.nextPhase(), extra).orElse(null);
+        }
+        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED || problem != null;
+        if (act && failed) {
+            extra.add("Lambda will retry this event (every step is idempotent). If every retry fails, the event is kept "
+                    + "by the function's failure destination and the failure topic is told.");
+        }
+        if (!act) {
+            extra.add("To contain it now: lockdown contain " + entity.arn() + " (or choose 'Contain entity' on the "
+                    + "finding in Security Hub). To contain findings like it automatically, add its type to "
+                    + AutoContainPolicy.TYPES + " (and check " + AutoContainPolicy.MIN_SEVERITY + ").");
+        }
+        boolean audited = services.auditFinished(report, source, requestId, extra, problem);
+        String event = failed ? "failed" : !act && report.outcome() == Outcome.SUCCEEDED ? "would_contain"
+                : eventOf(report);
+        ObjectNode result = result(source, event, report.entity(), report.outcome().json(), report.summary());
+        result.set("report", Json.mapper().valueToTree(report));
+        Optional<String> failure = Optional.empty();
+        if (act && failed) {
+            failure = Optional.of(entity.label() + ": " + (problem != null ? problem : report.summary()));
+        } else if (act && !audited && report.outcome() == Outcome.SUCCEEDED) {
+            // People must hear about every containment; a retry re-checks the (now contained) entity and says so again.
+            failure = Optional.of(entity.label() + ": contained, but the audit message could not be published");
+        }
+        return new Handling(result, new SecurityHubNote.ResourceOutcome(noteWord(report, act, failed), entity.label()),
+                failure);
+    }
+
+    private Handling refuse(FindingTarget.Refused refused, FindingRequest request, String source, String requestId) {
+        String text = "Reason: " + refused.reason() + ".\n\nWhat a person must do now:\n" + refused.whatAHumanMustDo()
+                + "\n\nNothing was changed by Entity Lockdown, and this finding will not be retried.\n";
+        services.log("WARN", "finding-refused", "source", source, "entity", refused.named(), "reason", refused.reason());
+        services.auditNotice(new FindingNotice(FindingNotice.Kind.REFUSED, "Finding needs a person: " + refused.named(),
+                refused.named(), refused.accountId(), request.finding().region(), source, text), requestId);
+        ObjectNode result = result(source, "refused", refused.named(), "refused", "Refused: " + refused.reason()
+                + ". " + refused.whatAHumanMustDo());
+        return new Handling(result, new SecurityHubNote.ResourceOutcome("refused, a person must act", refused.named()),
+                Optional.empty());
+    }
+
+    /**
+     * SEAM (issue 11.3): the engine entry points for a user by name (path lookup), an access key id
+     * (iam:GetAccessKeyLastUsed), a role session (session-scoped deny) and instance credentials (the
+     * instance-credentials deny alone) are being built on main. Until they are wired here, these
+     * targets are audited with exactly what the finding asked for, and nothing is changed.
+     */
+    private Handling notYetSupported(FindingTarget target, FindingRequest request, String source, String requestId) {
+        String reason = "containing " + kindOf(target) + " from a finding is not yet supported by this build; the finding "
+                + "asks for: " + target.describe() + (request.decision().act() ? "" : " (it would only have been a dry "
+                + "run: " + request.decision().reason() + ")");
+        return notActed(target, "not yet supported", reason, request, source, requestId);
+    }
+
+    private Handling notActed(FindingTarget target, String word, String reason, FindingRequest request, String source,
+            String requestId) {
+        String text = "Reason: " + reason + ".\n\nNothing was changed, and this finding will not be retried. Respond to "
+                + "it by hand, or contain the entity behind it with 'lockdown contain'.\n";
+        services.log("WARN", "finding-not-acted", "source", source, "entity", target.describe(), "reason", reason);
+        services.auditNotice(new FindingNotice(FindingNotice.Kind.REJECTED, "Finding " + word + ": " + target.describe(),
+                target.describe(), target.accountId(), request.finding().region(), source, text), requestId);
+        ObjectNode result = result(source, "rejected", target.describe(), "rejected", "Not acted on: " + reason);
+        return new Handling(result, new SecurityHubNote.ResourceOutcome(word, target.describe()), Optional.empty());
+    }
+
+    private Handled rejectEvent(JsonNode event, String reason, String requestId) {
+        String source = "EventBridge event " + GuardDutyFindings.text(event, "id") + " ("
+                + GuardDutyFindings.text(event, "source") + ", '" + GuardDutyFindings.text(event, "detail-type") + "')";
+        services.log("WARN", "rejected", "source", source, "reason", reason);
+        services.auditNotice(new FindingNotice(FindingNotice.Kind.REJECTED, "EventBridge event REJECTED: " + reason, "",
+                GuardDutyFindings.text(event, "account"), GuardDutyFindings.text(event, "region"), source,
+                "Reason: " + reason + "\n\nNothing was changed and the event will not be retried. Only the stack's "
+                        + "EventBridge rules may invoke the function (docs/findings.md): if this event did not come from "
+                        + "them, find who called lambda:InvokeFunction on the function in CloudTrail.\n"), requestId);
+        return new Handled(List.of(result(source, "rejected", "", "rejected", "Rejected: " + reason)), List.of());
+    }
+
+    private void updateSecurityHub(FindingEvent event, FindingRef finding, List<SecurityHubNote.ResourceOutcome> outcomes,
+            List<ObjectNode> results, String requestId) {
+        String note = SecurityHubNote.text(outcomes, requestId);
+        Optional<String> problem = REGION.matcher(event.region()).matches()
+                ? securityHub.markNotified(finding, Region.of(event.region()), note)
+                : Optional.of("the event names no valid region ('" + CredentialTargets.shown(event.region())
+                        + "'), so Security Hub cannot be called");
+        for (ObjectNode result : results) {
+            ObjectNode update = result.putObject("securityHubUpdate");
+            update.put("updated", problem.isEmpty());
+            if (problem.isPresent()) {
+                update.put("problem", problem.get());
+            } else {
+                update.put("workflowStatus", "NOTIFIED");
+                update.put("note", note);
+            }
+        }
+        if (problem.isEmpty()) {
+            services.log("INFO", "securityhub-updated", "finding", finding.id(), "workflowStatus", "NOTIFIED");
+            return;
+        }
+        services.log("ERROR", "securityhub-update-failed", "finding", finding.id(), "error", problem.get());
+        services.auditNotice(new FindingNotice(FindingNotice.Kind.FAILED, "Security Hub finding NOT updated: "
+                + finding.id(), finding.id(), finding.accountId(), event.region(), event.describeSource(),
+                "What happened to its resources (already done, and audited separately):\n  "
+                        + String.join("\n  ", outcomes.stream().map(SecurityHubNote.ResourceOutcome::text).toList())
+                        + "\n\nBut the finding could not be marked NOTIFIED with that note: " + problem.get()
+                        + "\nThe containment stands; this is not retried. The function's execution role needs "
+                        + SecurityHubUpdate.CALL + " in the Security Hub administrator account (docs/findings.md). "
+                        + "Set the finding's workflow status and note by hand, with the note:\n" + note + "\n"),
+                requestId);
+    }
+
+    private static ObjectNode result(String source, String event, String entity, String outcome, String summary) {
+        ObjectNode result = Json.mapper().createObjectNode();
+        result.put("source", source);
+        result.put("event", event);
+        result.put("entity", entity);
+        result.put("outcome", outcome);
+        result.put("summary", summary);
+        return result;
+    }
+
+    private static String noteWord(ContainmentReport report, boolean act, boolean failed) {
+        return switch (report.outcome()) {
+            case SUCCEEDED -> !act ? "would contain (dry run)"
+                    : failed ? "contained, phase 2 NOT scheduled (Lambda retries)" : "contained";
+            case PARTIAL -> act ? "PARTIALLY contained (Lambda retries)" : "dry run failed";
+            case FAILED -> act ? "NOT contained (failed; Lambda retries)" : "dry run failed";
+            case REFUSED -> "refused by a guardrail";
+            case INVALID -> "rejected";
+        };
+    }
+
+    private static String eventOf(ContainmentReport report) {
+        return switch (report.outcome()) {
+            case SUCCEEDED -> "succeeded";
+            case PARTIAL, FAILED -> "failed";
+            case REFUSED -> "refused";
+            case INVALID -> "rejected";
+        };
+    }
+
+    private static String kindOf(FindingTarget target) {
+        if (target instanceof FindingTarget.IamUserByName) {
+            return "an IAM user known only by name";
+        }
+        if (target instanceof FindingTarget.AccessKeyId) {
+            return "the owner of an access key";
+        }
+        if (target instanceof FindingTarget.RoleSession) {
+            return "a single role session";
+        }
+        if (target instanceof FindingTarget.InstanceCredentials) {
+            return "an instance's credentials alone";
+        }
+        return "this target";
+    }
+}

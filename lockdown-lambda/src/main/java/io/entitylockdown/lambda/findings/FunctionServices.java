@@ -1,0 +1,40 @@
+package io.entitylockdown.lambda.findings;
+
+import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.report.ContainmentReport;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the lockdown function lends the findings handler: its audit topic, its structured log and its
+ * phase-2 queue, so that a finding is audited, logged and followed up exactly like an SNS request.
+ */
+public interface FunctionServices {
+
+    /** Audits that a containment is starting (only when it acts and no guardrail refuses). */
+    void auditStarted(EntityArn entity, String source, String requestId);
+
+    /**
+     * Audits a containment report, or a dry run ("would contain") when {@code report.dryRun()}.
+     *
+     * @param extra   sentences to add (why it acted or only reported, phase 2, retries)
+     * @param problem what went wrong after the engine (phase 2 not scheduled), or null
+     * @return false when the message could not be published (already logged)
+     */
+    boolean auditFinished(ContainmentReport report, String source, String requestId, List<String> extra,
+            String problem);
+
+    /** Audits a notice; returns false when it could not be published (already logged). */
+    boolean auditNotice(FindingNotice notice, String requestId);
+
+    /** One structured log line; the values must hold no secret. */
+    void log(String level, String event, String... keyValues);
+
+    /**
+     * Schedules EC2 phase 2 on the function's delay queue.
+     *
+     * @param extra receives the sentence for the audit when it was scheduled
+     * @return the problem, when it could not be scheduled
+     */
+    Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra);
+}
