@@ -31,7 +31,7 @@ class DemoIT {
         assertThat(result.out() + result.err()).contains(
                 "== 1. An estate in two accounts and two regions",
                 "seeded IAM user mallory in 111111111111 with an access key",
-                "seeded EC2 instance", "with two network interfaces",
+                "seeded EC2 instance", "launched with --security-group-ids", "with a second network interface attached",
                 "== 2. The attacker uses mallory's stolen access key", "it works: iam:GetUser answers",
                 "== 3. Before", "access keys: AKIA", " Active",
                 "== 4. A responder publishes the lockdown message", "published  ",
@@ -43,7 +43,7 @@ class DemoIT {
                 "What people were told (the audit topic)", "Containment SUCCEEDED: IAM user mallory",
                 "Containment of EC2 instance", "Isolation (phase 2) of EC2 instance",
                 "The attacker tries the stolen key again", "denied: iam:GetUser answers AccessDenied",
-                "After: what each entity looks like now", "AWSDenyAll (managed)", "reserved concurrency: 0",
+                "After: what each entity looks like now", "EntityLockdownContainment", "reserved concurrency: 0",
                 "-> entity-lockdown-isolation", "termination protection: true",
                 "What the lockdown recorded", "contained: true",
                 "The incident is over: release", "Release of IAM user mallory in 111111111111 succeeded",

@@ -47,6 +47,19 @@ final class Estate implements AutoCloseable {
                 .map(p -> p.policyName()).toList();
     }
 
+    /** True when the lockdown's containment policy on the user is in force and denies everything. */
+    boolean denyInForce(String name) {
+        String arn = iam().getUser(b -> b.userName(name)).user().arn();
+        try {
+            String document = iam().getUserPolicy(b -> b.userName(name)
+                    .policyName(io.entitylockdown.core.iam.ContainmentPolicy.NAME)).policyDocument();
+            return io.entitylockdown.core.iam.ContainmentPolicy.parse(document, arn)
+                    .map(io.entitylockdown.core.iam.ContainmentPolicy.Form::denyAll).orElse(false);
+        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
+            return false;
+        }
+    }
+
     List<String> keyStatuses(String name) {
         return iam().listAccessKeys(b -> b.userName(name)).accessKeyMetadata().stream()
                 .map(k -> k.statusAsString()).toList();

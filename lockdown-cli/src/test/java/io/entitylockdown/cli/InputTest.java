@@ -47,12 +47,20 @@ class InputTest {
     }
 
     @Test
-    void contain_withNoAssumeRoleAndAnExternalId_exits2WithoutEchoingTheId() {
-        Cli.Result result = Cli.offline().run("contain", "--no-assume-role", "--external-id", "s3cr3t-value", USER);
+    void contain_withNoAssumeRoleAndAMemberRole_exits2() {
+        Cli.Result result = Cli.offline().run("contain", "--no-assume-role", "--member-role", "Other", USER);
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("--no-assume-role acts with your own credentials");
-        assertThat(result.out() + result.err()).doesNotContain("s3cr3t-value");
+    }
+
+    @Test
+    void contain_withNoAssumeRoleAndAnExternalId_usesItOnlyToSignRecords_andNeverEchoesIt() {
+        // the ExternalId is also the key of the signed records, so it applies without a member role too
+        Cli.Result result = Cli.offline().run("contain", "--no-assume-role", "--external-id", "s3cr3t-value", USER);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+        assertThat(result.out() + result.err()).doesNotContain("s3cr3t-value").doesNotContain("To undo");
     }
 
     @Test

@@ -45,7 +45,7 @@ class InvokeFindingsIT {
         // moto has no BatchUpdateFindings: the update fails, is reported, and does not fail the containment
         assertThat(response.at("/results/0/securityHubUpdate/updated").asBoolean()).isFalse();
         try (Estate estate = new Estate(moto)) {
-            assertThat(estate.attachedUserPolicies("mallory")).contains("AWSDenyAll");
+            assertThat(estate.denyInForce("mallory")).isTrue();
             assertThat(estate.keyStatuses("mallory")).containsOnly("Inactive");
         }
     }

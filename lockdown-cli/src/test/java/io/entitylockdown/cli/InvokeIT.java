@@ -35,7 +35,7 @@ class InvokeIT {
         assertThat(response.at("/results/0/outcome").asText()).isEqualTo("succeeded");
         assertThat(response.at("/results/0/entity").asText()).isEqualTo(user);
         try (Estate estate = new Estate(moto)) {
-            assertThat(estate.attachedUserPolicies("mallory")).contains("AWSDenyAll");
+            assertThat(estate.denyInForce("mallory")).isTrue();
         }
         assertThat(result.out() + result.err()).doesNotContain(EXTERNAL_ID);
     }
@@ -55,6 +55,7 @@ class InvokeIT {
         assertThat(Json.mapper().readTree(result.out()).at("/results/0/outcome").asText()).isEqualTo("rejected");
         try (Estate estate = new Estate(moto)) {
             assertThat(estate.attachedUserPolicies("mallory")).isEmpty();
+            assertThat(estate.denyInForce("mallory")).isFalse();
         }
     }
 

@@ -1,5 +1,7 @@
 package io.entitylockdown.lambda;
 
+import io.entitylockdown.core.strategy.Phase2Scheduler;
+
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
@@ -9,7 +11,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The function's audit topic, structured log and phase-2 queue, lent to the findings handler
@@ -20,15 +21,10 @@ final class FindingFunctionServices implements FunctionServices {
     private final AuditTrail audit;
     private final StructuredLog log;
     private final Clock clock;
-    private final Phase2 phase2;
+    private final Phase2Scheduler phase2;
 
-    /** The handler's own phase-2 scheduling (SQS delay queue, signed message). */
-    @FunctionalInterface
-    interface Phase2 {
-        Optional<String> schedule(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra);
-    }
-
-    FindingFunctionServices(AuditTrail audit, StructuredLog log, Clock clock, Phase2 phase2) {
+    /** @param phase2 the handler's own phase-2 scheduling (SQS delay queue, signed message) */
+    FindingFunctionServices(AuditTrail audit, StructuredLog log, Clock clock, Phase2Scheduler phase2) {
         this.audit = audit;
         this.log = log;
         this.clock = clock;
@@ -84,8 +80,8 @@ final class FindingFunctionServices implements FunctionServices {
     }
 
     @Override
-    public Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra) {
-        return phase2.schedule(entity, phase, extra);
+    public Phase2Scheduler phase2() {
+        return phase2;
     }
 
     private static String label(ContainmentReport report) {

@@ -125,7 +125,7 @@ class HandlerFindingsIT {
         assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(1).body()).contains("Acting on this finding because GuardDuty finding type "
                 + "CryptoCurrency:EC2/BitcoinTool.B!DNS matches 'CryptoCurrency:EC2/*'",
-                "Source:   GuardDuty finding 16afba5c5c43e07c9e3e5e2e544e95df", "Phase 2 (isolation group) is scheduled");
+                "Source:   GuardDuty finding 16afba5c5c43e07c9e3e5e2e544e95df", "schedule-phase-2: scheduled on the delay queue");
     }
 
     @Test
@@ -244,8 +244,8 @@ class HandlerFindingsIT {
 
         assertThat(response.path("results")).extracting(r -> r.path("event").asText())
                 .as(response.toString()).containsExactly("succeeded", "succeeded", "rejected");
-        assertThat(iam().listAttachedUserPolicies(b -> b.userName("alice")).attachedPolicies())
-                .anySatisfy(p -> assertThat(p.policyName()).isEqualTo("AWSDenyAll"));
+        assertThat(iam().listUserPolicies(b -> b.userName("alice")).policyNames())
+                .as("the containment policy denies everything").contains("EntityLockdownContainment");
         assertThat(iam().listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
         assertThat(lambda().getFunctionConcurrency(b -> b.functionName("billing-export")).reservedConcurrentExecutions())

@@ -68,8 +68,9 @@ final class ClientFactory {
                         .maxAttempts(settings.maxAttempts()).build())
                 .apiCallAttemptTimeout(settings.attemptTimeout())
                 .apiCallTimeout(settings.callTimeout());
-        override.addExecutionInterceptor(SendSignal.INTERCEPTOR);
         settings.interceptors().forEach(override::addExecutionInterceptor);
+        // last: a request another one waits for is released only when everything else saw it leave
+        override.addExecutionInterceptor(SendSignal.INTERCEPTOR);
         builder.region(region)
                 .credentialsProvider(credentials)
                 .httpClient(httpClient)

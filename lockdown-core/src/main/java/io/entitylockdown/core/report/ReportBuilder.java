@@ -241,10 +241,10 @@ public final class ReportBuilder {
                 operation, outcome, dryRun, summary(outcome, verified), steps, checks, verified,
                 List.copyOf(affected), notes, state, startedAt.toString(),
                 (System.nanoTime() - startedNanos) / 1_000_000,
-                outcome == Outcome.REFUSED && !effective() ? null : releaseCommand, nextPhase);
+                effective() ? releaseCommand : null, nextPhase);
     }
 
-    /** Reaching the account is not an effect on the entity. */
+    /** A release is offered only when something took effect; reaching the account is not an effect on the entity. */
     private boolean effective() {
         return steps.stream().filter(s -> !s.step().equals(MEMBER_ROLE_STEP))
                 .anyMatch(s -> s.status() == StepStatus.DONE || s.status() == StepStatus.ALREADY);

@@ -20,16 +20,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttributeRequest;
+import software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
@@ -215,23 +214,24 @@ class Ec2HostileEstateIT {
 
     @Test
     void aFailureAfterTheInterfacesWereOpened_isolatesThemAtOnce(MotoServer moto) {
-        AtomicInteger tagWrites = new AtomicInteger();
-        ExecutionInterceptor secondRecordFails = new ExecutionInterceptor() {
+        // the protections are turned on in the same wave that opens the interfaces to the untracked group
+        ExecutionInterceptor protectionFails = new ExecutionInterceptor() {
             @Override
             public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                if ("CreateTags".equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
-                        && tagWrites.incrementAndGet() == 2) {
-                    throw new IllegalStateException("injected: the record could not be completed");
+                if (context.request() instanceof ModifyInstanceAttributeRequest modify
+                        && modify.disableApiTermination() != null) {
+                    throw new IllegalStateException("injected: termination protection could not be set");
                 }
             }
         };
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
-                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), secondRecordFails)) {
+                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), protectionFails)) {
             Instance instance = lab.instance(2, lab.profileWithRole("web"));
 
             ContainmentReport report = engine.contain(lab.arn(instance), WINDOW.withSnapshot(true));
 
-            assertThat(report.step("record-state").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+            assertThat(report.step("termination-protection").orElseThrow().status()).as(report.steps().toString())
+                    .isEqualTo(StepStatus.FAILED);
             assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("fail closed"));
             assertThat(report.nextPhase()).as("phase 2 is done already").isNull();
             assertIsolated(lab, instance);

@@ -89,6 +89,19 @@ class ReportBuilderTest {
     }
 
     @Test
+    void failureBeforeAnyEffect_offersNoRelease() {
+        ReportBuilder report = builder();
+        report.record("assume-member-role", "sts:AssumeRole", StepOutcome.done("acting as the member role"), 0);
+        report.record("find-user", "iam:GetUser", StepOutcome.failed("no AWS credentials"), 0);
+        report.releaseCommand("lockdown release " + USER.arn());
+
+        assertThat(report.build().releaseCommand()).isNull();
+
+        report.record("deny", "iam:PutUserPolicy", StepOutcome.done("denied"), 0);
+        assertThat(report.build().releaseCommand()).isEqualTo("lockdown release " + USER.arn());
+    }
+
+    @Test
     void failedVerification_isPartialEvenWhenEveryStepWasDone() {
         ReportBuilder report = builder();
         report.step("attach-deny-all", "iam:AttachUserPolicy", () -> StepOutcome.done("attached"));

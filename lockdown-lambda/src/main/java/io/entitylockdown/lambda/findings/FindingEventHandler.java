@@ -155,15 +155,12 @@ public final class FindingEventHandler {
         if (act && guardrails.refusal(entity).isEmpty()) {
             services.auditStarted(entity, source, requestId);
         }
-        ContainmentReport report = engine.contain(entity.arn(), options.withDryRun(!act));
+        ContainmentReport report = engine.contain(entity.arn(), options.withDryRun(!act), services.phase2());
         List<String> extra = new ArrayList<>();
         extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
                 + decision.reason() + ".");
         String problem = null;
-        if (act && report.nextPhase() != null) {
-            problem = services.schedulePhase2(entity, report.nextPhase(), extra).orElse(null);
-        }
-        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED || problem != null;
+        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
         if (act && failed) {
             extra.add("Lambda will retry this event (every step is idempotent). If every retry fails, the event is kept "
                     + "by the function's failure destination and the failure topic is told.");

@@ -1,9 +1,10 @@
 package io.entitylockdown.lambda.findings;
 
+import io.entitylockdown.core.strategy.Phase2Scheduler;
+
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.report.ContainmentReport;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What the lockdown function lends the findings handler: its audit topic, its structured log and its
@@ -31,10 +32,8 @@ public interface FunctionServices {
     void log(String level, String event, String... keyValues);
 
     /**
-     * Schedules EC2 phase 2 on the function's delay queue.
-     *
-     * @param extra receives the sentence for the audit when it was scheduled
-     * @return the problem, when it could not be scheduled
+     * Schedules EC2 phase 2 on the function's delay queue; the engine calls it before an instance's
+     * interfaces are opened, and isolates at once when it throws.
      */
-    Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra);
+    Phase2Scheduler phase2();
 }
