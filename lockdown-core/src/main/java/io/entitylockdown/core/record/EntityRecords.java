@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * the entity: what containment changed and what was there before.
  *
  * <p>Layout, in tags (IAM and Lambda tag values allow letters, digits, spaces and {@code _.:/=+-@}, at
- * most 256 characters): {@code lockdown:record-<id>-0}, {@code -1} ... hold the base64url of a JSON
- * envelope, {@code lockdown:record-<id>-mac} its HMAC-SHA256 under the {@link RecordKey}. The envelope
+ * most 256 characters): {@code lockdown:record-<id>-0}, {@code -1} ... hold the base64url of a deflated
+ * JSON envelope, {@code lockdown:record-<id>-mac} its HMAC-SHA256 under the {@link RecordKey}. The envelope
  * names the exact entity ({@link RecordBinding}), the operation and its time, and the state. The tag
  * {@code lockdown:contained-at} repeats the time for people and console filters; it is never trusted.
  *
@@ -59,6 +59,8 @@ public final class EntityRecords {
     static final int MAX_VALUE = 256;
     /** Entities carry at most 50 tags; the record takes at most this many of them, plus the MAC and the marker. */
     static final int MAX_CHUNKS = 8;
+    /** A record inflates to at most this many bytes; anything larger is not one the lockdown wrote. */
+    static final int MAX_INFLATED = 64 * 1024;
 
     /** Strict: unknown fields, missing fields and type coercions make a state malformed. */
     private static final ObjectMapper STRICT = JsonMapper.builder()
@@ -101,7 +103,7 @@ public final class EntityRecords {
         String encoded;
         try {
             encoded = Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(STRICT.writeValueAsBytes(envelope));
+                    .encodeToString(deflate(STRICT.writeValueAsBytes(envelope)));
         } catch (JsonProcessingException e) {
             throw new LockdownException("Could not write the record of " + binding.arn(), e);
         }
@@ -118,6 +120,49 @@ public final class EntityRecords {
         }
         tags.put(RECORD + id + "-mac", key.sign(encoded));
         return tags;
+    }
+
+    /**
+     * Records are deflated before they are encoded: an instance's record is mostly repeated field names
+     * and ids, and every 256 characters saved is one tag fewer of the entity's 50.
+     */
+    static byte[] deflate(byte[] json) {
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+        try {
+            deflater.setInput(json);
+            deflater.finish();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length);
+            byte[] buffer = new byte[1024];
+            while (!deflater.finished()) {
+                out.write(buffer, 0, deflater.deflate(buffer));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+
+    /** Inflates a record whose MAC already verified, and never past what {@link #MAX_CHUNKS} tags could mean. */
+    static byte[] inflate(byte[] deflated) throws java.util.zip.DataFormatException {
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+        try {
+            inflater.setInput(deflated);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buffer = new byte[1024];
+            while (!inflater.finished()) {
+                int n = inflater.inflate(buffer);
+                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    throw new java.util.zip.DataFormatException("truncated");
+                }
+                out.write(buffer, 0, n);
+                if (out.size() > MAX_INFLATED) {
+                    throw new java.util.zip.DataFormatException("larger than any record");
+                }
+            }
+            return out.toByteArray();
+        } finally {
+            inflater.end();
+        }
     }
 
     private static String newId() {
@@ -241,8 +286,8 @@ public final class EntityRecords {
         }
         JsonNode envelope;
         try {
-            envelope = STRICT.readTree(Base64.getUrlDecoder().decode(encoded.toString()));
-        } catch (IllegalArgumentException | java.io.IOException e) {
+            envelope = STRICT.readTree(inflate(Base64.getUrlDecoder().decode(encoded.toString())));
+        } catch (IllegalArgumentException | java.io.IOException | java.util.zip.DataFormatException e) {
             return "the signed record cannot be decoded";
         }
         String problem = bindingProblem(envelope, binding);

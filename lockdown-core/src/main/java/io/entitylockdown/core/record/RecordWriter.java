@@ -1,10 +1,13 @@
 package io.entitylockdown.core.record;
 
+import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.StepOutcome;
 import io.entitylockdown.core.strategy.EntityContext;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
  * Writes an entity's record: the signed tags, and nothing else of the lockdown's (chunks of a longer
@@ -42,14 +45,45 @@ public final class RecordWriter {
         if (ctx.dryRun()) {
             return StepOutcome.wouldDo("record the prior state in " + wanted.size() + " signed lockdown: tags");
         }
-        entity.tag(wanted);
         Set<String> replaced = EntityRecords.replaced(current, reading, wanted);
-        if (!replaced.isEmpty()) {
+        boolean removedFirst = false;
+        try {
+            entity.tag(wanted);
+        } catch (AwsServiceException e) {
+            if (replaced.isEmpty() || !tagQuota(e)) {
+                throw tagQuota(e) ? tooManyTags(entity, current, wanted, e) : e;
+            }
+            // the new record and the ones it replaces do not fit together; this record holds everything
+            // they held, so they go first. If the write then fails, the entity has no record for a
+            // moment or for good, and the report holds the state.
+            entity.untag(replaced);
+            removedFirst = true;
+            try {
+                entity.tag(wanted);
+            } catch (AwsServiceException again) {
+                throw tagQuota(again) ? tooManyTags(entity, current, wanted, again) : again;
+            }
+        }
+        if (!replaced.isEmpty() && !removedFirst) {
             entity.untag(replaced);
         }
         return StepOutcome.done("recorded the prior state in " + wanted.size() + " signed lockdown: tags ("
                 + EntityRecords.MARKER + "=" + at + ")" + (replaced.isEmpty() ? "" : "; removed " + replaced.size()
-                + " earlier lockdown: tag(s)"));
+                + " earlier lockdown: tag(s)" + (removedFirst ? " first, to stay within the entity's tag quota" : "")));
+    }
+
+    /** EC2 answers TagLimitExceeded, IAM LimitExceeded; both are the entity's 50-tag quota here. */
+    static boolean tagQuota(AwsServiceException e) {
+        String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+        return code.contains("LimitExceeded");
+    }
+
+    private static LockdownException tooManyTags(TaggedEntity entity, Map<String, String> current, Map<String, String> wanted,
+            AwsServiceException e) {
+        long others = current.keySet().stream().filter(k -> !k.startsWith(EntityRecords.PREFIX)).count();
+        return new LockdownException("the record needs " + wanted.size() + " tags and the entity already has " + others
+                + " tags of its own (at most 50 in all): " + AwsErrors.describe(e, entity.tagCall()) + ". Remove tags the entity does not "
+                + "need and contain it again; until then the prior state is in this report only", e);
     }
 
     /** Removes every lockdown tag; returns how many there were. */

@@ -61,7 +61,13 @@ class EntityRecordsTest {
     void aStateTooLargeForEightTags_isRefusedWithAClearMessage() {
         record Big(String blob) {
         }
-        assertThatThrownBy(() -> EntityRecords.encode(KEY, BINDING, AT, new Big("x".repeat(2000))))
+        // random, so deflating cannot shrink it below eight tags
+        java.util.Random random = new java.util.Random(7);
+        StringBuilder blob = new StringBuilder();
+        while (blob.length() < 3000) {
+            blob.append(Long.toHexString(random.nextLong()));
+        }
+        assertThatThrownBy(() -> EntityRecords.encode(KEY, BINDING, AT, new Big(blob.toString())))
                 .isInstanceOf(LockdownException.class).hasMessageContaining("more than 8 tags can hold");
     }
 
@@ -120,10 +126,16 @@ class EntityRecordsTest {
         for (int i = 0; tags.containsKey(prefix + i); i++) {
             encoded.append(tags.get(prefix + i));
         }
-        String json = new String(Base64.getUrlDecoder().decode(encoded.toString()), StandardCharsets.UTF_8);
+        String json;
+        try {
+            json = new String(EntityRecords.inflate(Base64.getUrlDecoder().decode(encoded.toString())),
+                    StandardCharsets.UTF_8);
+        } catch (java.util.zip.DataFormatException e) {
+            throw new AssertionError(e);
+        }
         assertThat(json).contains(from);
         String forged = Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(json.replace(from, to).getBytes(StandardCharsets.UTF_8));
+                .encodeToString(EntityRecords.deflate(json.replace(from, to).getBytes(StandardCharsets.UTF_8)));
         Map<String, String> result = new LinkedHashMap<>();
         tags.forEach((k, v) -> {
             if (!k.startsWith(prefix) || k.endsWith("-mac")) {
@@ -134,6 +146,24 @@ class EntityRecordsTest {
             result.put(prefix + i, forged.substring(i * 256, Math.min(forged.length(), (i + 1) * 256)));
         }
         return result;
+    }
+
+    @Test
+    void inflate_refusesMoreThanAnyRecordCouldHold() {
+        byte[] bomb = EntityRecords.deflate(new byte[EntityRecords.MAX_INFLATED + 1]);
+
+        assertThat(bomb.length).as("zeros deflate to almost nothing").isLessThan(1024);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EntityRecords.inflate(bomb))
+                .isInstanceOf(java.util.zip.DataFormatException.class).hasMessageContaining("larger than any record");
+    }
+
+    @Test
+    void inflate_refusesATruncatedStream() {
+        byte[] whole = EntityRecords.deflate("{\"v\":2,\"state\":{}}".repeat(20).getBytes(StandardCharsets.UTF_8));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> EntityRecords.inflate(java.util.Arrays.copyOf(whole, whole.length / 2)))
+                .isInstanceOf(java.util.zip.DataFormatException.class);
     }
 
     @Test
