@@ -75,8 +75,18 @@ public final class DeployCommand implements Callable<Integer> {
     List<String> publishers = new ArrayList<>();
 
     @Option(names = "--external-id", paramLabel = "ID",
-            description = "The deployment's ExternalId (default: env LOCKDOWN_EXTERNAL_ID). Never printed.")
+            description = "The deployment's ExternalId (default: env LOCKDOWN_EXTERNAL_ID). The stack keeps it in a "
+                    + "Secrets Manager secret that only the function reads. Never printed.")
     String externalId;
+
+    @Option(names = "--external-id-secret-arn", paramLabel = "ARN",
+            description = "Instead of --external-id: an existing Secrets Manager secret (full ARN) that holds the "
+                    + "ExternalId as plain text. Member-role stacks still need the value itself.")
+    String externalIdSecretArn;
+
+    @Option(names = "--organization-id", paramLabel = "o-ID",
+            description = "Let the function assume member roles only in accounts of this AWS Organization.")
+    String organizationId;
 
     @Option(names = "--audit-email", paramLabel = "ADDRESS", description = "Who is told about every lockdown.")
     String auditEmail;
@@ -183,9 +193,10 @@ public final class DeployCommand implements Callable<Integer> {
             if (memberRoleStack) {
                 parameters = StackParameters.memberRole(executionRoleArn, id, memberRoleName);
             } else {
-                StackParameters.Lockdown lockdown = new StackParameters.Lockdown(publishers, id, auditEmail,
+                StackParameters.Lockdown lockdown = new StackParameters.Lockdown(publishers,
+                        externalIdSecretArn != null && externalId == null ? null : id, externalIdSecretArn, auditEmail,
                         failureEmail != null ? failureEmail : auditEmail, windowSeconds, !noSnapshot, protectedPrincipals,
-                        allowedAccounts, memberRoleName, executionRoleName);
+                        allowedAccounts, memberRoleName, executionRoleName, organizationId);
                 // Validate everything before the slow part (building, uploading).
                 StackParameters.lockdown(lockdown, bucket, "key", "0".repeat(64));
                 Path functionJar = FunctionJar.locate(jar, checkout, err);

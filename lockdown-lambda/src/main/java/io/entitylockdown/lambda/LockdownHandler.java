@@ -13,12 +13,14 @@ import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.core.strategy.StrategyRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -45,8 +48,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  *
  * <p>A message that is not an authenticated request for a supported entity is audited as rejected
  * and never retried. Everything reusable is built once per container, in the constructor; nothing
- * there is unique or time-bound (no credentials are fetched, no clock read), so a SnapStart snapshot
- * is safe to restore many times.
+ * there is unique, time-bound or secret (no credentials are fetched, no clock read, no secret read),
+ * so a SnapStart snapshot is safe to restore many times. The deployment's ExternalId is read from
+ * Secrets Manager when the first request needs it ({@link ExternalIdSource}), and the engine, whose
+ * member-role sessions present it, is built then.
  */
 public final class LockdownHandler implements RequestStreamHandler {
     /** Lambda's asynchronous payload limit is 256 KB; anything larger is not a lockdown event. */
@@ -54,12 +59,18 @@ public final class LockdownHandler implements RequestStreamHandler {
 
     private final HandlerSettings settings;
     private final LockdownConfig config;
-    private final LockdownEngine engine;
+    private final StrategyRegistry strategies;
+    /** The function's own clients (audit topic, phase-2 queue, secret), acting as the execution role. */
+    private final AccountSessions own;
     private final SnsClient sns;
     private final SqsClient sqs;
+    private final ExternalIdSource externalId;
     private final AuditTrail audit;
     private final StructuredLog log;
     private final Clock clock;
+    /** Built at the first request that needs it, with the ExternalId in force then. */
+    private LockdownEngine engine;
+    private DeploymentSecret engineSecret;
 
     /** The deployed function: configuration from the process environment. */
     public LockdownHandler() {
@@ -84,16 +95,26 @@ public final class LockdownHandler implements RequestStreamHandler {
      * @param aws replaces the AWS settings read from {@code env} (tests add interceptors), or null
      */
     LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream) {
+        this(env, aws, clock, logStream, Strategies.standard());
+    }
+
+    /** @param strategies the engine's strategies (tests replace them to produce an outcome on demand) */
+    LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream,
+            StrategyRegistry strategies) {
         this.settings = HandlerSettings.fromEnvironment(env);
         LockdownConfig fromEnv = LockdownConfig.fromEnvironment(env);
         this.config = aws == null ? fromEnv : fromEnv.withAws(aws);
+        this.strategies = strategies;
         this.clock = clock;
         this.log = new StructuredLog(logStream, clock);
-        Access access = config.memberRole(settings.secret() == null ? null : settings.secret().value());
-        this.engine = config.newEngine(access, log, Strategies.standard(), clock);
-        var caller = engine.sessions().caller();
+        this.own = new AccountSessions(config.aws(), Access.callerCredentials());
+        var caller = own.caller();
         this.sns = caller.configure(SnsClient.builder(), regionOf(settings.auditTopicArn())).build();
         this.sqs = caller.configure(SqsClient.builder(), config.aws().homeRegion()).build();
+        Region secretRegion = settings.secretRegion().isEmpty() ? config.aws().homeRegion()
+                : Region.of(settings.secretRegion());
+        this.externalId = new ExternalIdSource(settings,
+                caller.configure(SecretsManagerClient.builder(), secretRegion).build(), clock);
         this.audit = new AuditTrail(sns, settings.auditTopicArn(), log);
     }
 
@@ -127,6 +148,14 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (IOException e) {
             event = null;
         }
+        route(event, invocation);
+    }
+
+    /**
+     * Sends each part of the event to the handler of its source. Records of an SNS or SQS event are
+     * handled one by one; another kind of event (an EventBridge rule's, say) gets its own branch here.
+     */
+    private void route(JsonNode event, Invocation invocation) {
         JsonNode records = event == null ? null : event.path("Records");
         if (records == null || !records.isArray() || records.isEmpty()) {
             reject(invocation, "event", "", "The event is not an SNS or SQS event (no Records); publish to the lockdown "
@@ -152,23 +181,28 @@ public final class LockdownHandler implements RequestStreamHandler {
                 + sns.path("TopicArn").asText("?");
         LockdownMessage message;
         EntityArn entity;
+        DeploymentSecret secret;
         try {
             message = LockdownMessage.fromSns(sns);
-            authenticate(message);
+            secret = authenticate(message);
             entity = supportedEntity(message.arn());
         } catch (RejectedMessage rejected) {
             reject(invocation, source, rejected.shownEntity(), rejected.reason());
+            return;
+        } catch (SecretUnavailableException unavailable) {
+            notHandled(invocation, source, shownArn(sns), unavailable.getMessage());
+            invocation.failures.add(unavailable.getMessage());
             return;
         }
         ContainmentOptions options = settings.options();
         if (config.guardrails().refusal(entity).isEmpty()) {
             audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, invocation.requestId, clock.instant()));
         }
-        ContainmentReport report = engine.contain(entity.arn(), options);
+        ContainmentReport report = engine(secret).contain(entity.arn(), options);
         List<String> extra = new ArrayList<>();
         String problem = null;
         if (report.nextPhase() != null) {
-            Optional<String> scheduleProblem = schedulePhase2(entity, report.nextPhase(), extra);
+            Optional<String> scheduleProblem = schedulePhase2(entity, report.nextPhase(), extra, secret);
             problem = scheduleProblem.orElse(null);
         }
         boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED || problem != null;
@@ -192,8 +226,10 @@ public final class LockdownHandler implements RequestStreamHandler {
         String source = "SQS message " + messageId + " from " + record.path("eventSourceARN").asText("?");
         Phase2Message message;
         EntityArn entity;
+        DeploymentSecret secret;
         try {
-            message = Phase2Message.verified(record.path("body").asText(null), settings.secret(), clock.instant());
+            secret = externalId.current().orElse(null);
+            message = Phase2Message.verified(record.path("body").asText(null), secret, clock.instant());
             entity = supportedEntity(message.arn());
             if (entity.type() != EntityType.EC2_INSTANCE) {
                 throw new RejectedMessage("Only EC2 instances have a second phase", message.arn());
@@ -201,8 +237,13 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (RejectedMessage rejected) {
             reject(invocation, source, rejected.shownEntity(), rejected.reason());
             return;
+        } catch (SecretUnavailableException unavailable) {
+            // Not verified yet, so not rejected either: SQS delivers it again.
+            notHandled(invocation, source, "", unavailable.getMessage());
+            invocation.batchItemFailures.add(messageId);
+            return;
         }
-        ContainmentReport report = engine.isolate(entity.arn(), settings.options());
+        ContainmentReport report = engine(secret).isolate(entity.arn(), settings.options());
         boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
         List<String> extra = failed
                 ? List.of("SQS will deliver this phase-2 message again; after the last attempt it is kept on the "
@@ -216,14 +257,15 @@ public final class LockdownHandler implements RequestStreamHandler {
     }
 
     /** Sends the signed phase-2 message with the window as its delay; returns the problem when it could not. */
-    private Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra) {
-        if (settings.phase2QueueUrl().isEmpty() || settings.secret() == null) {
+    private Optional<String> schedulePhase2(EntityArn entity, ContainmentReport.PendingPhase phase, List<String> extra,
+            DeploymentSecret secret) {
+        if (settings.phase2QueueUrl().isEmpty()) {
             return Optional.of("Phase 2 (isolation) could not be scheduled: LOCKDOWN_PHASE2_QUEUE_URL is not set. The "
                     + "instance is in the untracked-connections group until phase 2 runs: run 'lockdown contain "
                     + entity.arn() + " --window 0' now.");
         }
         int delay = Math.max(0, Math.min(phase.windowSeconds(), ContainmentOptions.MAX_WINDOW_SECONDS));
-        Phase2Message message = Phase2Message.create(entity.arn(), delay, clock.instant(), settings.secret());
+        Phase2Message message = Phase2Message.create(entity.arn(), delay, clock.instant(), secret);
         try {
             String id = sqs.sendMessage(b -> b.queueUrl(settings.phase2QueueUrl()).messageBody(message.toJson())
                     .delaySeconds(delay)).messageId();
@@ -241,14 +283,44 @@ public final class LockdownHandler implements RequestStreamHandler {
         }
     }
 
-    private void authenticate(LockdownMessage message) throws RejectedMessage {
-        if (settings.secret() == null) {
-            throw new RejectedMessage("This deployment has no ExternalId (LOCKDOWN_EXTERNAL_ID is not set), so no "
-                    + "request can be authenticated", message.arn());
+    /** The deployment's ExternalId when the message presents it; the caller's session presents it in turn. */
+    private DeploymentSecret authenticate(LockdownMessage message) throws RejectedMessage {
+        Optional<DeploymentSecret> secret = externalId.current();
+        if (secret.isEmpty()) {
+            throw new RejectedMessage("This deployment has no ExternalId (neither " + HandlerSettings.EXTERNAL_ID_SECRET_ARN
+                    + " nor " + HandlerSettings.EXTERNAL_ID + " is set), so no request can be authenticated", message.arn());
         }
-        if (!settings.secret().matches(message.externalId())) {
+        if (!secret.get().matches(message.externalId())) {
             throw new RejectedMessage("The ExternalId does not match this deployment's ExternalId", message.arn());
         }
+        return secret.get();
+    }
+
+    /**
+     * The engine whose member-role sessions present this ExternalId. Built at the first request, and again
+     * only when the secret's value changed (a rotation).
+     */
+    private LockdownEngine engine(DeploymentSecret secret) {
+        if (engine == null || engineSecret != secret) {
+            Access access;
+            try {
+                access = config.memberRole(secret.value());
+            } catch (IllegalArgumentException e) {
+                throw new SecretUnavailableException("The deployment's ExternalId from " + externalId.origin()
+                        + " is not valid for STS (2-1224 characters of letters, digits and +=,.@:/-); fix the secret", e);
+            }
+            if (engine != null) {
+                engine.close();
+            }
+            engine = config.newEngine(access, log, strategies, clock);
+            engineSecret = secret;
+        }
+        return engine;
+    }
+
+    /** The Arn attribute as sent (it is the only attribute value that may be shown), or empty. */
+    private static String shownArn(JsonNode sns) {
+        return sns.path("MessageAttributes").path(LockdownMessage.ARN_ATTRIBUTE).path("Value").asText("");
     }
 
     private EntityArn supportedEntity(String arn) throws RejectedMessage {
@@ -258,10 +330,17 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (InvalidArnException e) {
             throw new RejectedMessage(e.getMessage(), arn);
         }
-        if (engine.strategies().forType(entity.type()).isEmpty()) {
+        if (strategies.forType(entity.type()).isEmpty()) {
             throw new RejectedMessage(entity.type().displayName() + "s are not supported by this build", arn);
         }
         return entity;
+    }
+
+    /** Audits a request that was not handled for a reason outside it; the caller makes sure it is retried. */
+    private void notHandled(Invocation invocation, String source, String shownEntity, String reason) {
+        log.event("ERROR", "not-handled", "source", source, "entity", AuditMessage.untrusted(shownEntity), "reason", reason);
+        audit.publish(AuditMessage.notHandled(shownEntity, reason, source, invocation.requestId, clock.instant()));
+        invocation.notHandled(source, shownEntity, reason);
     }
 
     private void reject(Invocation invocation, String source, String shownEntity, String reason) {
@@ -303,6 +382,15 @@ public final class LockdownHandler implements RequestStreamHandler {
             result.put("outcome", report.outcome().json());
             result.put("summary", report.summary());
             result.set("report", Json.mapper().valueToTree(report));
+        }
+
+        void notHandled(String source, String shownEntity, String reason) {
+            ObjectNode result = results.addObject();
+            result.put("source", source);
+            result.put("event", "failed");
+            result.put("entity", AuditMessage.untrusted(shownEntity));
+            result.put("outcome", "failed");
+            result.put("summary", "Not handled: " + reason);
         }
 
         void rejected(String source, String shownEntity, String reason) {

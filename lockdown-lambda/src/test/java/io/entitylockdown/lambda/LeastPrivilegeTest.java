@@ -27,7 +27,7 @@ class LeastPrivilegeTest {
     static final Path HANDLER_OBSERVED = HandlerFixture.OBSERVED;
 
     /** Calls the execution role makes itself (never the member role); they must be in the execution role's policy. */
-    private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs");
+    private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs", "secretsmanager");
 
     /**
      * Granted but never seen in a test, each with the reason it cannot be observed against moto. Keep it tiny.

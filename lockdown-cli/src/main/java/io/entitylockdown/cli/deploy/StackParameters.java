@@ -22,19 +22,47 @@ public final class StackParameters {
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
     private static final Pattern ROLE_NAME = Pattern.compile("[\\w+=,.@-]{1,64}");
     private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+");
+    private static final Pattern SECRET_ARN =
+            Pattern.compile("arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\\w/+=.@-]+");
+    private static final Pattern ORGANIZATION = Pattern.compile("o-[a-z0-9]{10,32}");
 
     private StackParameters() {
     }
 
-    /** Settings of the security-account stack, as the responder gave them. */
-    public record Lockdown(List<String> publishers, String externalId, String auditEmail, String failureEmail,
-            int windowSeconds, boolean snapshot, List<String> protectedPrincipals, List<String> allowedAccounts,
-            String memberRoleName, String executionRoleName) {
+    /**
+     * Settings of the security-account stack, as the responder gave them.
+     *
+     * @param externalId          the ExternalId, which the stack stores in a new secret; null with a secret ARN
+     * @param externalIdSecretArn an existing secret that holds the ExternalId; null with an ExternalId
+     * @param organizationId      when not null, member roles are assumed only inside this organization
+     */
+    public record Lockdown(List<String> publishers, String externalId, String externalIdSecretArn, String auditEmail,
+            String failureEmail, int windowSeconds, boolean snapshot, List<String> protectedPrincipals,
+            List<String> allowedAccounts, String memberRoleName, String executionRoleName, String organizationId) {
     }
 
-    /** The security-account stack's parameters; the Revision is a digest of the code and every parameter. */
+    /**
+     * The security-account stack's parameters; the Revision is a digest of the code and every parameter but
+     * the ExternalId.
+     */
     public static Map<String, String> lockdown(Lockdown s, String bucket, String key, String jarSha256) {
-        requireExternalId(s.externalId());
+        boolean secretGiven = s.externalIdSecretArn() != null && !s.externalIdSecretArn().isBlank();
+        if (secretGiven && s.externalId() != null && !s.externalId().isBlank()) {
+            throw DeployException.badInput("Give the ExternalId (LOCKDOWN_EXTERNAL_ID or --external-id) or "
+                    + "--external-id-secret-arn, not both: the stack either stores the value in a new secret or uses yours");
+        }
+        if (secretGiven) {
+            if (!SECRET_ARN.matcher(s.externalIdSecretArn()).matches()) {
+                throw DeployException.badInput("--external-id-secret-arn '" + s.externalIdSecretArn() + "' is not a full "
+                        + "Secrets Manager secret ARN like arn:aws:secretsmanager:us-east-1:999999999999:secret:lockdown-AbCdEf");
+            }
+        } else {
+            requireExternalId(s.externalId());
+        }
+        if (s.organizationId() != null && !ORGANIZATION.matcher(s.organizationId()).matches()) {
+            throw DeployException.badInput("--organization-id '" + s.organizationId() + "' is not an organization id "
+                    + "like o-a1b2c3d4e5");
+        }
         if (s.publishers().isEmpty()) {
             throw DeployException.badInput("Name at least one --publisher (the role of your SOAR or responders); "
                     + "nobody else can ask for a lockdown");
@@ -71,7 +99,9 @@ public final class StackParameters {
         }
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("PublisherPrincipals", String.join(",", s.publishers()));
-        parameters.put(EXTERNAL_ID, s.externalId());
+        parameters.put(EXTERNAL_ID, secretGiven ? "" : s.externalId());
+        parameters.put("ExternalIdSecretArn", secretGiven ? s.externalIdSecretArn() : "");
+        parameters.put("OrganizationId", s.organizationId() == null ? "" : s.organizationId());
         parameters.put("AuditEmail", s.auditEmail());
         parameters.put("FailureEmail", s.failureEmail());
         parameters.put("ArtifactBucket", bucket);
@@ -102,16 +132,20 @@ public final class StackParameters {
     }
 
     /**
-     * Changes whenever the code or any parameter changes, so a new function version (and SnapStart
-     * snapshot) is published exactly when needed, and an identical deploy changes nothing. The
-     * ExternalId enters only through SHA-256 with everything else; the digest is cut to 16 hex digits.
+     * Changes whenever the code or a parameter the function's version depends on changes, so a new function
+     * version (and SnapStart snapshot) is published exactly when needed, and an identical deploy changes
+     * nothing. The ExternalId is left out: the Revision is visible in the version's description, and a digest
+     * over known parameters and the secret would let anyone who reads it test guesses of the secret offline.
+     * It need not be in: the function reads the secret at run time, not from its version.
      */
     static String revision(String jarSha256, Map<String, String> parameters) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(jarSha256.getBytes(StandardCharsets.UTF_8));
             new TreeMap<>(parameters).forEach((key, value) -> {
-                digest.update((key + "=" + value + "\n").getBytes(StandardCharsets.UTF_8));
+                if (!key.equals(EXTERNAL_ID)) {
+                    digest.update((key + "=" + value + "\n").getBytes(StandardCharsets.UTF_8));
+                }
             });
             return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

@@ -14,8 +14,8 @@ class StackParametersTest {
     private static final String JAR = "a".repeat(64);
 
     private static StackParameters.Lockdown settings(String secret, List<String> publishers, String email, int window) {
-        return new StackParameters.Lockdown(publishers, secret, email, email, window, true, List.of(), List.of(),
-                "EntityLockdownMemberRole", "EntityLockdownExecutionRole");
+        return new StackParameters.Lockdown(publishers, secret, null, email, email, window, true, List.of(), List.of(),
+                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", null);
     }
 
     private static StackParameters.Lockdown valid() {
@@ -26,10 +26,44 @@ class StackParametersTest {
     void lockdown_givesEveryTemplateParameter() {
         Map<String, String> parameters = StackParameters.lockdown(valid(), "bucket", "k.jar", JAR);
 
-        assertThat(parameters).containsOnlyKeys("PublisherPrincipals", "ExternalId", "AuditEmail", "FailureEmail",
-                "ArtifactBucket", "ArtifactKey", "WindowSeconds", "Snapshot", "ProtectedPrincipals", "AllowedAccounts",
-                "MemberRoleName", "ExecutionRoleName", "Revision");
+        assertThat(parameters).containsOnlyKeys("PublisherPrincipals", "ExternalId", "ExternalIdSecretArn",
+                "OrganizationId", "AuditEmail", "FailureEmail", "ArtifactBucket", "ArtifactKey", "WindowSeconds", "Snapshot",
+                "ProtectedPrincipals", "AllowedAccounts", "MemberRoleName", "ExecutionRoleName", "Revision");
         assertThat(parameters.get("Revision")).matches("[0-9a-f]{16}").doesNotContain(SECRET);
+    }
+
+    @Test
+    void lockdown_withASecretArn_passesNoExternalId_andChecksTheArn() {
+        String secretArn = "arn:aws:secretsmanager:us-east-1:999999999999:secret:entity-lockdown-AbCdEf";
+        StackParameters.Lockdown withSecret = new StackParameters.Lockdown(List.of("arn:aws:iam::999999999999:role/soar"),
+                null, secretArn, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(),
+                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", "o-a1b2c3d4e5");
+
+        Map<String, String> parameters = StackParameters.lockdown(withSecret, "bucket", "k.jar", JAR);
+
+        assertThat(parameters).containsEntry("ExternalId", "").containsEntry("ExternalIdSecretArn", secretArn)
+                .containsEntry("OrganizationId", "o-a1b2c3d4e5");
+        assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), SECRET,
+                secretArn, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", null),
+                "bucket", "k", JAR)).hasMessageContaining("not both").hasMessageNotContaining(SECRET);
+        assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), null,
+                "entity-lockdown", "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E",
+                null), "bucket", "k", JAR)).hasMessageContaining("--external-id-secret-arn");
+        assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), SECRET,
+                null, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", "org-1"),
+                "bucket", "k", JAR)).hasMessageContaining("--organization-id");
+    }
+
+    @Test
+    void revision_leavesTheExternalIdOut_soItCannotBeUsedToTestGuesses() {
+        String revision = StackParameters.lockdown(valid(), "bucket", "k.jar", JAR).get("Revision");
+        Map<String, String> withoutSecret = new java.util.HashMap<>(StackParameters.lockdown(valid(), "bucket", "k.jar", JAR));
+        withoutSecret.remove("Revision");
+        withoutSecret.remove("ExternalId");
+
+        assertThat(StackParameters.lockdown(settings(SECRET + "x", List.of("arn:aws:iam::999999999999:role/soar"),
+                "secops@example.com", 60), "bucket", "k.jar", JAR).get("Revision")).isEqualTo(revision);
+        assertThat(StackParameters.revision(JAR, withoutSecret)).as("computable without the secret").isEqualTo(revision);
     }
 
     @Test
@@ -40,7 +74,7 @@ class StackParametersTest {
         assertThat(StackParameters.lockdown(valid(), "bucket", "k.jar", "b".repeat(64)).get("Revision")).isNotEqualTo(revision);
         assertThat(StackParameters.lockdown(settings(SECRET, List.of("arn:aws:iam::999999999999:role/soar"),
                 "secops@example.com", 30), "bucket", "k.jar", JAR).get("Revision")).isNotEqualTo(revision);
-        assertThat(StackParameters.lockdown(settings(SECRET + "x", List.of("arn:aws:iam::999999999999:role/soar"),
+        assertThat(StackParameters.lockdown(settings(SECRET, List.of("arn:aws:iam::999999999999:role/ir"),
                 "secops@example.com", 60), "bucket", "k.jar", JAR).get("Revision")).isNotEqualTo(revision);
     }
 
