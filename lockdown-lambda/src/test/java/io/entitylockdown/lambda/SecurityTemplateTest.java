@@ -27,6 +27,17 @@ class SecurityTemplateTest {
     }
 
     @Test
+    void function_knowsItsOwnArnAndRole_soItNeverContainsItself() {
+        JsonNode properties = template.at("/Resources/Function/Properties");
+        String ownArn = properties.at("/Environment/Variables/LOCKDOWN_FUNCTION_ARN").asText();
+
+        assertThat(ownArn).isEqualTo("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+                + properties.path("FunctionName").asText());
+        assertThat(properties.path("FunctionName").asText()).isEqualTo("${AWS::StackName}-function");
+        assertThat(properties.at("/Environment/Variables/LOCKDOWN_EXECUTION_ROLE_ARN").asText()).isEqualTo("ExecutionRole.Arn");
+    }
+
+    @Test
     void executionRole_mayReadOnlyThatOneSecret() {
         List<JsonNode> statements = Templates.statements(template, "ExecutionRole", "EntityLockdownFunction");
         List<JsonNode> reading = statements.stream()
