@@ -110,6 +110,15 @@ public final class DeployCommand implements Callable<Integer> {
             description = "When given, the only accounts in which anything is contained (repeatable).")
     List<String> allowedAccounts = new ArrayList<>();
 
+    @Option(names = "--responder", paramLabel = "ARN", split = ",",
+            description = "IAM role or user (an incident responder) that may assume the member role from a terminal, "
+                    + "with the ExternalId (repeatable). Give the same list to every member-role stack.")
+    List<String> responders = new ArrayList<>();
+
+    @Option(names = "--require-responder-mfa",
+            description = "Responders may assume the member role only from a session signed in with MFA.")
+    boolean requireResponderMfa;
+
     @Option(names = "--member-role", paramLabel = "NAME", defaultValue = Access.MemberRole.DEFAULT_NAME,
             description = "Member role name in every account (default: ${DEFAULT-VALUE}).")
     String memberRoleName;
@@ -191,12 +200,14 @@ public final class DeployCommand implements Callable<Integer> {
                         .configure(CloudFormationClient.builder(), settings.homeRegion()).build()) {
             Map<String, String> parameters;
             if (memberRoleStack) {
-                parameters = StackParameters.memberRole(executionRoleArn, id, memberRoleName);
+                parameters = StackParameters.memberRole(new StackParameters.MemberRole(executionRoleArn, id,
+                        memberRoleName, responders, requireResponderMfa));
             } else {
                 StackParameters.Lockdown lockdown = new StackParameters.Lockdown(publishers,
                         externalIdSecretArn != null && externalId == null ? null : id, externalIdSecretArn, auditEmail,
                         failureEmail != null ? failureEmail : auditEmail, windowSeconds, !noSnapshot, protectedPrincipals,
-                        allowedAccounts, memberRoleName, executionRoleName, organizationId);
+                        allowedAccounts, memberRoleName, executionRoleName, organizationId, responders,
+                        requireResponderMfa);
                 // Validate everything before the slow part (building, uploading).
                 StackParameters.lockdown(lockdown, bucket, "key", "0".repeat(64));
                 Path functionJar = FunctionJar.locate(jar, checkout, err);

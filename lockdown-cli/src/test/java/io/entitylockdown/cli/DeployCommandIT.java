@@ -205,7 +205,8 @@ class DeployCommandIT {
     @Test
     void deploy_memberRoleStack_createsTheRoleTrustingOnlyTheExecutionRole() {
         Run run = deploy("--member-role-stack", "--execution-role-arn",
-                "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole");
+                "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
+                "--responder", "arn:aws:iam::999999999999:role/incident-responder");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(output(run.out(), "MemberRoleArn")).isEqualTo("arn:aws:iam::123456789012:role/EntityLockdownMemberRole");
@@ -213,7 +214,8 @@ class DeployCommandIT {
                 .credentialsProvider(credentials()).build()) {
             String trust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
                     .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
-            assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole", "sts:ExternalId");
+            assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
+                    "arn:aws:iam::999999999999:role/incident-responder", "sts:ExternalId");
             String policy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownMemberRole")
                     .policyName("EntityLockdownContainment")).policyDocument(), StandardCharsets.UTF_8);
             assertThat(policy).contains("iam:AttachUserPolicy", "iam:PolicyARN", "arn:aws:iam::aws:policy/AWSDenyAll");

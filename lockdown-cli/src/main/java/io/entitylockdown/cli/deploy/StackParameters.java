@@ -25,6 +25,7 @@ public final class StackParameters {
     private static final Pattern SECRET_ARN =
             Pattern.compile("arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\\w/+=.@-]+");
     private static final Pattern ORGANIZATION = Pattern.compile("o-[a-z0-9]{10,32}");
+    private static final Pattern RESPONDER = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=.@/-]+");
 
     private StackParameters() {
     }
@@ -35,10 +36,25 @@ public final class StackParameters {
      * @param externalId          the ExternalId, which the stack stores in a new secret; null with a secret ARN
      * @param externalIdSecretArn an existing secret that holds the ExternalId; null with an ExternalId
      * @param organizationId      when not null, member roles are assumed only inside this organization
+     * @param responders          IAM roles or users that may assume this account's member role from a terminal
+     * @param requireResponderMfa responders need an MFA session
      */
     public record Lockdown(List<String> publishers, String externalId, String externalIdSecretArn, String auditEmail,
             String failureEmail, int windowSeconds, boolean snapshot, List<String> protectedPrincipals,
-            List<String> allowedAccounts, String memberRoleName, String executionRoleName, String organizationId) {
+            List<String> allowedAccounts, String memberRoleName, String executionRoleName, String organizationId,
+            List<String> responders, boolean requireResponderMfa) {
+    }
+
+    /**
+     * Settings of a member-role stack.
+     *
+     * @param executionRoleArn    the lockdown stack's ExecutionRoleArn output
+     * @param externalId          the deployment's ExternalId (the trust policy's sts:ExternalId)
+     * @param responders          IAM roles or users that may assume the member role from a terminal
+     * @param requireResponderMfa responders need an MFA session
+     */
+    public record MemberRole(String executionRoleArn, String externalId, String memberRoleName, List<String> responders,
+            boolean requireResponderMfa) {
     }
 
     /**
@@ -94,6 +110,7 @@ public final class StackParameters {
         }
         requireRoleName(s.memberRoleName(), "--member-role");
         requireRoleName(s.executionRoleName(), "--execution-role-name");
+        requireResponders(s.responders());
         if (bucket == null || bucket.isBlank()) {
             throw DeployException.badInput("Name the S3 bucket for the function jar with --bucket");
         }
@@ -112,23 +129,38 @@ public final class StackParameters {
         parameters.put("AllowedAccounts", String.join(",", s.allowedAccounts()));
         parameters.put("MemberRoleName", s.memberRoleName());
         parameters.put("ExecutionRoleName", s.executionRoleName());
+        parameters.put("ResponderPrincipals", String.join(",", s.responders()));
+        parameters.put("RequireResponderMfa", Boolean.toString(s.requireResponderMfa()));
         parameters.put("Revision", revision(jarSha256, parameters));
         return parameters;
     }
 
     /** The member-role stack's parameters. */
-    public static Map<String, String> memberRole(String executionRoleArn, String externalId, String memberRoleName) {
-        requireExternalId(externalId);
-        if (executionRoleArn == null || !ROLE_ARN.matcher(executionRoleArn).matches()) {
+    public static Map<String, String> memberRole(MemberRole s) {
+        requireExternalId(s.externalId());
+        if (s.executionRoleArn() == null || !ROLE_ARN.matcher(s.executionRoleArn()).matches()) {
             throw DeployException.badInput("--execution-role-arn must be the lockdown stack's ExecutionRoleArn output, "
                     + "like arn:aws:iam::999999999999:role/EntityLockdownExecutionRole");
         }
-        requireRoleName(memberRoleName, "--member-role");
+        requireRoleName(s.memberRoleName(), "--member-role");
+        requireResponders(s.responders());
         Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("LockdownExecutionRoleArn", executionRoleArn);
-        parameters.put(EXTERNAL_ID, externalId);
-        parameters.put("MemberRoleName", memberRoleName);
+        parameters.put("LockdownExecutionRoleArn", s.executionRoleArn());
+        parameters.put(EXTERNAL_ID, s.externalId());
+        parameters.put("MemberRoleName", s.memberRoleName());
+        parameters.put("ResponderPrincipals", String.join(",", s.responders()));
+        parameters.put("RequireResponderMfa", Boolean.toString(s.requireResponderMfa()));
         return parameters;
+    }
+
+    private static void requireResponders(List<String> responders) {
+        for (String responder : responders) {
+            if (!RESPONDER.matcher(responder).matches()) {
+                throw DeployException.badInput("--responder '" + responder + "' is not an IAM role or user ARN like "
+                        + "arn:aws:iam::999999999999:role/incident-responder (an account root or * would let every "
+                        + "principal of that account in)");
+            }
+        }
     }
 
     /**

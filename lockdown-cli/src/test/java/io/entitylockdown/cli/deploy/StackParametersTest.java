@@ -15,7 +15,7 @@ class StackParametersTest {
 
     private static StackParameters.Lockdown settings(String secret, List<String> publishers, String email, int window) {
         return new StackParameters.Lockdown(publishers, secret, null, email, email, window, true, List.of(), List.of(),
-                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", null);
+                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", null, List.of(), false);
     }
 
     private static StackParameters.Lockdown valid() {
@@ -28,7 +28,8 @@ class StackParametersTest {
 
         assertThat(parameters).containsOnlyKeys("PublisherPrincipals", "ExternalId", "ExternalIdSecretArn",
                 "OrganizationId", "AuditEmail", "FailureEmail", "ArtifactBucket", "ArtifactKey", "WindowSeconds", "Snapshot",
-                "ProtectedPrincipals", "AllowedAccounts", "MemberRoleName", "ExecutionRoleName", "Revision");
+                "ProtectedPrincipals", "AllowedAccounts", "MemberRoleName", "ExecutionRoleName", "ResponderPrincipals",
+                "RequireResponderMfa", "Revision");
         assertThat(parameters.get("Revision")).matches("[0-9a-f]{16}").doesNotContain(SECRET);
     }
 
@@ -37,20 +38,20 @@ class StackParametersTest {
         String secretArn = "arn:aws:secretsmanager:us-east-1:999999999999:secret:entity-lockdown-AbCdEf";
         StackParameters.Lockdown withSecret = new StackParameters.Lockdown(List.of("arn:aws:iam::999999999999:role/soar"),
                 null, secretArn, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(),
-                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", "o-a1b2c3d4e5");
+                "EntityLockdownMemberRole", "EntityLockdownExecutionRole", "o-a1b2c3d4e5", List.of(), false);
 
         Map<String, String> parameters = StackParameters.lockdown(withSecret, "bucket", "k.jar", JAR);
 
         assertThat(parameters).containsEntry("ExternalId", "").containsEntry("ExternalIdSecretArn", secretArn)
                 .containsEntry("OrganizationId", "o-a1b2c3d4e5");
         assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), SECRET,
-                secretArn, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", null),
+                secretArn, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", null, List.of(), false),
                 "bucket", "k", JAR)).hasMessageContaining("not both").hasMessageNotContaining(SECRET);
         assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), null,
                 "entity-lockdown", "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E",
-                null), "bucket", "k", JAR)).hasMessageContaining("--external-id-secret-arn");
+                null, List.of(), false), "bucket", "k", JAR)).hasMessageContaining("--external-id-secret-arn");
         assertThatThrownBy(() -> StackParameters.lockdown(new StackParameters.Lockdown(withSecret.publishers(), SECRET,
-                null, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", "org-1"),
+                null, "secops@example.com", "secops@example.com", 60, true, List.of(), List.of(), "R", "E", "org-1", List.of(), false),
                 "bucket", "k", JAR)).hasMessageContaining("--organization-id");
     }
 
@@ -87,8 +88,11 @@ class StackParametersTest {
         assertThatThrownBy(() -> StackParameters.lockdown(settings(SECRET, List.of("arn:aws:iam::999999999999:role/soar"),
                 "secops@example.com", 901), "b", "k", JAR)).hasMessageContaining("0..900");
         assertThatThrownBy(() -> StackParameters.lockdown(valid(), " ", "k", JAR)).hasMessageContaining("--bucket");
-        assertThatThrownBy(() -> StackParameters.memberRole("arn:aws:iam::999999999999:user/x", SECRET, "R"))
-                .hasMessageContaining("--execution-role-arn");
+        assertThatThrownBy(() -> StackParameters.memberRole(new StackParameters.MemberRole("arn:aws:iam::999999999999:user/x",
+                SECRET, "R", List.of(), false))).hasMessageContaining("--execution-role-arn");
+        assertThatThrownBy(() -> StackParameters.memberRole(new StackParameters.MemberRole(
+                "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole", SECRET, "R",
+                List.of("arn:aws:iam::999999999999:root"), false))).hasMessageContaining("--responder").hasMessageContaining("root");
     }
 
     @Test
