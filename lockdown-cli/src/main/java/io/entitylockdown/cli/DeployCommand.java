@@ -103,7 +103,8 @@ public final class DeployCommand implements Callable<Integer> {
     boolean noSnapshot;
 
     @Option(names = "--protect", paramLabel = "ARN", split = ",",
-            description = "ARN or pattern (* ?) never to contain, e.g. break-glass roles (repeatable).")
+            description = "ARN or pattern (* ?) never to contain, e.g. break-glass roles (repeatable). The member role "
+                    + "is denied every change to it as well; give the same list to every member-role stack.")
     List<String> protectedPrincipals = new ArrayList<>();
 
     @Option(names = "--allowed-account", paramLabel = "ID", split = ",",
@@ -201,7 +202,7 @@ public final class DeployCommand implements Callable<Integer> {
             Map<String, String> parameters;
             if (memberRoleStack) {
                 parameters = StackParameters.memberRole(new StackParameters.MemberRole(executionRoleArn, id,
-                        memberRoleName, responders, requireResponderMfa));
+                        memberRoleName, responders, requireResponderMfa, protectedPrincipals));
             } else {
                 StackParameters.Lockdown lockdown = new StackParameters.Lockdown(publishers,
                         externalIdSecretArn != null && externalId == null ? null : id, externalIdSecretArn, auditEmail,

@@ -56,7 +56,7 @@ abstract class EntityCommand extends Subcommand {
         if (!valid.isEmpty()) {
             LockdownConfig config = accessOptions.config(environment());
             Access access = accessOptions.access(environment(), config);
-            err().println(intro(valid.size(), access));
+            err().println(intro(valid.size(), access) + "; " + accessOptions.guardrailSource());
             Progress progress = new Progress(err(), valid.size());
             try (LockdownEngine engine = config.newEngine(access, progress)) {
                 reports.addAll(act(engine, valid, progress));

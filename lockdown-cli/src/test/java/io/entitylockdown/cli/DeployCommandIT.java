@@ -203,6 +203,43 @@ class DeployCommandIT {
     }
 
     @Test
+    void terminal_withTheStackNamed_refusesWhatTheDeployedFunctionRefuses() throws Exception {
+        Run deployed = deploy(lockdownArgs("--template", motoVariant().toString(),
+                "--protect", "arn:aws:iam::*:role/BreakGlass", "--allowed-account", "111111111111,123456789012"));
+        assertThat(deployed.exitCode()).as(deployed.err()).isZero();
+        Cli shell = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID));
+        Cli shellWithStack = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_STACK", "entity-lockdown"));
+
+        Cli.Result breakGlass = shell.run("contain", "--stack", "entity-lockdown",
+                "arn:aws:iam::111111111111:role/admin/BreakGlass");
+        Cli.Result ownFunction = shellWithStack.run("contain",
+                "arn:aws:lambda:us-east-1:123456789012:function:entity-lockdown-function:live");
+        Cli.Result ownRole = shellWithStack.run("release", "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+        Cli.Result otherAccount = shellWithStack.run("plan", "arn:aws:iam::222222222222:user/alice");
+
+        assertThat(breakGlass.exitCode()).as(breakGlass.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(breakGlass.out()).contains("is protected", "arn:aws:iam::*:role/BreakGlass");
+        assertThat(breakGlass.err()).contains("guardrails of stack entity-lockdown");
+        assertThat(ownFunction.exitCode()).as(ownFunction.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(ownFunction.out()).contains("Entity Lockdown's own principals");
+        assertThat(ownRole.exitCode()).as(ownRole.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(ownRole.out()).contains("Entity Lockdown's own principals");
+        assertThat(otherAccount.exitCode()).as(otherAccount.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(otherAccount.out()).contains("allowed accounts");
+    }
+
+    @Test
+    void terminal_whenTheNamedStackCannotBeRead_doesNothingAndSaysWhy() {
+        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
+                .run("contain", "--stack", "no-such-stack", "arn:aws:iam::111111111111:user/alice");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(result.err()).contains("Cannot read the deployed configuration from stack no-such-stack",
+                "Nothing was done", "LOCKDOWN_STACK").doesNotContain("\tat ");
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
     void deploy_memberRoleStack_createsTheRoleTrustingOnlyTheExecutionRole() {
         Run run = deploy("--member-role-stack", "--execution-role-arn",
                 "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",

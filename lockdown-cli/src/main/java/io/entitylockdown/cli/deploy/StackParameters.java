@@ -52,9 +52,10 @@ public final class StackParameters {
      * @param externalId          the deployment's ExternalId (the trust policy's sts:ExternalId)
      * @param responders          IAM roles or users that may assume the member role from a terminal
      * @param requireResponderMfa responders need an MFA session
+     * @param protectedPrincipals ARNs or patterns the member role is denied every change to
      */
     public record MemberRole(String executionRoleArn, String externalId, String memberRoleName, List<String> responders,
-            boolean requireResponderMfa) {
+            boolean requireResponderMfa, List<String> protectedPrincipals) {
     }
 
     /**
@@ -103,11 +104,7 @@ public final class StackParameters {
                 throw DeployException.badInput("--allowed-account '" + account + "' is not a twelve-digit account id");
             }
         }
-        for (String principal : s.protectedPrincipals()) {
-            if (!principal.startsWith("arn:")) {
-                throw DeployException.badInput("--protect '" + principal + "' is not an ARN or ARN pattern");
-            }
-        }
+        requireProtected(s.protectedPrincipals());
         requireRoleName(s.memberRoleName(), "--member-role");
         requireRoleName(s.executionRoleName(), "--execution-role-name");
         requireResponders(s.responders());
@@ -125,7 +122,7 @@ public final class StackParameters {
         parameters.put("ArtifactKey", key);
         parameters.put("WindowSeconds", Integer.toString(s.windowSeconds()));
         parameters.put("Snapshot", Boolean.toString(s.snapshot()));
-        parameters.put("ProtectedPrincipals", String.join(",", s.protectedPrincipals()));
+        parameters.put("ProtectedPrincipals", String.join(",", withAnyPath(s.protectedPrincipals())));
         parameters.put("AllowedAccounts", String.join(",", s.allowedAccounts()));
         parameters.put("MemberRoleName", s.memberRoleName());
         parameters.put("ExecutionRoleName", s.executionRoleName());
@@ -144,13 +141,46 @@ public final class StackParameters {
         }
         requireRoleName(s.memberRoleName(), "--member-role");
         requireResponders(s.responders());
+        requireProtected(s.protectedPrincipals());
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("LockdownExecutionRoleArn", s.executionRoleArn());
         parameters.put(EXTERNAL_ID, s.externalId());
         parameters.put("MemberRoleName", s.memberRoleName());
         parameters.put("ResponderPrincipals", String.join(",", s.responders()));
         parameters.put("RequireResponderMfa", Boolean.toString(s.requireResponderMfa()));
+        parameters.put("ProtectedPrincipals", String.join(",", withAnyPath(s.protectedPrincipals())));
         return parameters;
+    }
+
+    /**
+     * The protected patterns, each IAM user or role pattern without a path followed by its any-path form
+     * ({@code role/BreakGlass} and {@code role/*}{@code /BreakGlass}): the member role's IAM deny matches ARNs
+     * with their path, as IAM does, while the lockdown's own guardrails ignore the path. Duplicates removed.
+     */
+    public static List<String> withAnyPath(List<String> patterns) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        for (String pattern : patterns) {
+            all.add(pattern);
+            String[] parts = pattern.split(":", 6);
+            if (parts.length == 6 && parts[2].equals("iam")) {
+                String resource = parts[5];
+                int slash = resource.indexOf('/');
+                String kind = slash < 0 ? "" : resource.substring(0, slash);
+                String rest = slash < 0 ? "" : resource.substring(slash + 1);
+                if ((kind.equals("role") || kind.equals("user")) && !rest.isEmpty() && !rest.contains("/")) {
+                    all.add(String.join(":", parts[0], parts[1], parts[2], parts[3], parts[4], kind + "/*/" + rest));
+                }
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    private static void requireProtected(List<String> patterns) {
+        for (String principal : patterns) {
+            if (!principal.startsWith("arn:") || principal.contains(",") || principal.chars().anyMatch(Character::isWhitespace)) {
+                throw DeployException.badInput("--protect '" + principal + "' is not an ARN or ARN pattern");
+            }
+        }
     }
 
     private static void requireResponders(List<String> responders) {
