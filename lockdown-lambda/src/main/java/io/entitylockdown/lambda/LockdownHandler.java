@@ -40,8 +40,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  *
  * <ul>
  *   <li>SNS records are lockdown requests (attributes {@code Arn} and {@code ExternalId}, or a JSON
- *       body). Each is authenticated, validated, contained and audited. When a containment fails,
- *       the invocation throws after every record was handled, so Lambda retries the event.</li>
+ *       body; an {@code Operation} of contain, release or status). Each is authenticated, validated,
+ *       executed and audited. When a containment or release fails, the invocation throws after every
+ *       record was handled, so Lambda retries the event; a refusal never does.</li>
  *   <li>SQS records are EC2 phase-2 messages this function scheduled on its delay queue. Failed
  *       ones are returned as {@code batchItemFailures}, so SQS redelivers only those.</li>
  * </ul>
@@ -175,7 +176,7 @@ public final class LockdownHandler implements RequestStreamHandler {
         }
     }
 
-    /** A lockdown request from the lockdown topic. */
+    /** A lockdown request from the lockdown topic: authenticated here, then executed like any other. */
     private void handleSns(JsonNode sns, Invocation invocation) {
         String source = "SNS message " + sns.path("MessageId").asText("?") + " from "
                 + sns.path("TopicArn").asText("?");
@@ -194,29 +195,61 @@ public final class LockdownHandler implements RequestStreamHandler {
             invocation.failures.add(unavailable.getMessage());
             return;
         }
-        ContainmentOptions options = settings.options();
-        if (config.guardrails().refusal(entity).isEmpty()) {
-            audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, invocation.requestId, clock.instant()));
+        execute(new LockdownRequest(entity, message.operation(), source), secret, invocation);
+    }
+
+    /**
+     * An authenticated request for a supported entity, whatever brought it.
+     *
+     * @param entity    what to act on
+     * @param operation {@link Operation#CONTAIN}, {@link Operation#RELEASE} or {@link Operation#STATUS}
+     * @param source    where it came from, for people ("SNS message ... from ...")
+     */
+    record LockdownRequest(EntityArn entity, Operation operation, String source) {
+    }
+
+    /**
+     * Runs one request and audits it. Containment and release are announced ({@code started}) unless a
+     * guardrail refuses the entity outright, and their failure fails the invocation so that Lambda retries
+     * it (every step is idempotent). A report whose outcome is {@code refused} is audited as such and never
+     * fails the invocation: retrying cannot change a guardrail's answer, and a refusal must not end on the
+     * kept-events queue. A status is read-only: its result is audited, and a failed read is not retried.
+     */
+    private void execute(LockdownRequest request, DeploymentSecret secret, Invocation invocation) {
+        EntityArn entity = request.entity();
+        Operation operation = request.operation();
+        boolean changes = operation != Operation.STATUS;
+        if (changes && config.guardrails().refusal(entity).isEmpty()) {
+            audit.publish(AuditMessage.started(entity, operation, request.source(), invocation.requestId, clock.instant()));
         }
-        ContainmentReport report = engine(secret).contain(entity.arn(), options);
+        LockdownEngine lockdown = engine(secret);
+        ContainmentReport report = switch (operation) {
+            case CONTAIN -> lockdown.contain(entity.arn(), settings.options());
+            case RELEASE -> lockdown.release(entity.arn(), ContainmentOptions.defaults());
+            case STATUS -> lockdown.status(entity.arn());
+            case ISOLATE -> throw new IllegalArgumentException("isolation is only scheduled by the function itself");
+        };
         List<String> extra = new ArrayList<>();
         String problem = null;
         if (report.nextPhase() != null) {
-            Optional<String> scheduleProblem = schedulePhase2(entity, report.nextPhase(), extra, secret);
-            problem = scheduleProblem.orElse(null);
+            // Also after a refusal of part of an instance (its role, say): the network must still be isolated.
+            problem = schedulePhase2(entity, report.nextPhase(), extra, secret).orElse(null);
         }
-        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED || problem != null;
+        boolean failed = problem != null
+                || changes && (report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED);
         if (failed) {
             extra.add("Lambda will retry this request (every step is idempotent). If every retry fails, the event is "
                     + "kept on the kept-events queue and the failure topic is told.");
         }
-        boolean audited = audit.publish(AuditMessage.finished(report, source, invocation.requestId, extra, problem));
-        invocation.result(source, report, failed ? "failed" : eventOf(report));
+        boolean audited = audit.publish(AuditMessage.finished(report, request.source(), invocation.requestId, extra,
+                problem));
+        invocation.result(request.source(), report, failed ? "failed" : eventOf(report));
         if (failed) {
             invocation.failures.add(entity.label() + ": " + (problem != null ? problem : report.summary()));
-        } else if (!audited && report.outcome() == Outcome.SUCCEEDED) {
-            // People must hear about every containment; a retry re-checks the (now contained) entity and says so again.
-            invocation.failures.add(entity.label() + ": contained, but the audit message could not be published");
+        } else if (!audited && changes && report.outcome() == Outcome.SUCCEEDED) {
+            // People must hear about every change; a retry re-checks the entity and says so again.
+            invocation.failures.add(entity.label() + ": " + operation.json()
+                    + " done, but the audit message could not be published");
         }
     }
 
