@@ -93,9 +93,19 @@ class DeployCommandIT {
     record Run(int exitCode, String out, String err) {
     }
 
+    /** The AWS requests the last deploy sent, as the SDK built them. */
+    private final List<software.amazon.awssdk.core.SdkRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private Run deploy(String... args) {
         DeployCommand command = new DeployCommand();
         command.environment = Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID);
+        command.interceptors = List.of(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                requests.add(context.request());
+            }
+        });
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(command);
@@ -237,6 +247,108 @@ class DeployCommandIT {
         assertThat(result.err()).contains("Cannot read the deployed configuration from stack no-such-stack",
                 "Nothing was done", "LOCKDOWN_STACK").doesNotContain("\tat ");
         assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void deploy_createBucket_makesAPrivateBucket_whenItIsMissing_andTheDeployGoesOn() throws Exception {
+        String fresh = "lockdown-new-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+        Run run = deploy("--create-bucket", "--bucket", fresh, "--jar", jar.toString(), "--template",
+                motoVariant().toString(), "--publisher", "arn:aws:iam::123456789012:role/soar",
+                "--audit-email", "secops@example.com");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Creating bucket s3://" + fresh, "CREATE_COMPLETE");
+        assertThat(s3.getPublicAccessBlock(b -> b.bucket(fresh)).publicAccessBlockConfiguration().blockPublicPolicy())
+                .isTrue();
+        assertThat(s3.listObjectsV2(b -> b.bucket(fresh)).contents()).hasSize(1);
+    }
+
+    @Test
+    void deploy_memberRoleStackSet_reachesTheOrganisation_exceptThisAccount_withAutomaticDeployment() throws Exception {
+        String root = organisationWithTwoAccounts();
+
+        Run run = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole",
+                "--responder", "arn:aws:iam::123456789012:role/incident-responder", "--alert-email", "secops@example.com");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("lockdown-member-role.yaml as stack set", "call as DELEGATED_ADMIN", "except 123456789012");
+        var createSet = only(software.amazon.awssdk.services.cloudformation.model.CreateStackSetRequest.class);
+        assertThat(createSet.permissionModel()).isEqualTo(
+                software.amazon.awssdk.services.cloudformation.model.PermissionModels.SERVICE_MANAGED);
+        assertThat(createSet.autoDeployment().enabled()).isTrue();
+        assertThat(createSet.callAsAsString()).isEqualTo("DELEGATED_ADMIN");
+        assertThat(createSet.capabilitiesAsStrings()).contains("CAPABILITY_NAMED_IAM");
+        assertThat(createSet.parameters()).anySatisfy(p -> {
+            assertThat(p.parameterKey()).isEqualTo("ResponderPrincipals");
+            assertThat(p.parameterValue()).isEqualTo("arn:aws:iam::123456789012:role/incident-responder");
+        });
+        var instances = only(software.amazon.awssdk.services.cloudformation.model.CreateStackInstancesRequest.class);
+        assertThat(instances.callAsAsString()).isEqualTo("DELEGATED_ADMIN");
+        assertThat(instances.regions()).containsExactly("us-east-1");
+        assertThat(instances.deploymentTargets().organizationalUnitIds()).containsExactly(root);
+        // moto ignores the filter (it deploys to this account too); AWS leaves out what DIFFERENCE lists
+        assertThat(instances.deploymentTargets().accountFilterTypeAsString()).isEqualTo("DIFFERENCE");
+        assertThat(instances.deploymentTargets().accounts()).containsExactly("123456789012");
+        assertThat(run.out()).contains("StackSet\tentity-lockdown-member-role");
+        assertThat(run.out().lines().filter(l -> l.startsWith("Instance\t"))).hasSizeGreaterThanOrEqualTo(2);
+
+        requests.clear();
+        Run again = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("Updating stack set entity-lockdown-member-role");
+        assertThat(only(software.amazon.awssdk.services.cloudformation.model.UpdateStackSetRequest.class).callAsAsString())
+                .isEqualTo("DELEGATED_ADMIN");
+    }
+
+    @Test
+    void deploy_memberRoleStackSet_withoutUnits_isBadInput_andCreatesNothing() {
+        Run run = deploy("--member-role-stack-set", "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--organizational-unit", "list-roots");
+        assertThat(requests).isEmpty();
+    }
+
+    private <T> T only(Class<T> type) {
+        List<T> matching = requests.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(matching).as("%s requests", type.getSimpleName()).hasSize(1);
+        return matching.get(0);
+    }
+
+    /** An organisation on moto with two member accounts under its root (the AWS CLI: no Organizations SDK here). */
+    private String organisationWithTwoAccounts() throws Exception {
+        aws("organizations", "create-organization", "--feature-set", "ALL");
+        aws("organizations", "create-account", "--email", "prod@example.com", "--account-name", "prod");
+        aws("organizations", "create-account", "--email", "dev@example.com", "--account-name", "dev");
+        return io.entitylockdown.core.Json.mapper().readTree(aws("organizations", "list-roots")).at("/Roots/0/Id").asText();
+    }
+
+    private String aws(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", moto.endpoint().toString(),
+                "--region", "us-east-1", "--output", "json"));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(moto.awsEnvironment());
+        builder.environment().remove("AWS_PROFILE");
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            if (io.entitylockdown.testkit.MotoExtension.isCi()) {
+                throw new AssertionError("CI=true and the AWS CLI cannot run: " + e.getMessage(), e);
+            }
+            org.junit.jupiter.api.Assumptions.abort("the AWS CLI is not installed (python3 -m pip install awscli)");
+            throw e;
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("aws %s: %s", String.join(" ", arguments), output).isZero();
+        return output;
     }
 
     @Test

@@ -25,6 +25,8 @@ public final class StackParameters {
     private static final Pattern SECRET_ARN =
             Pattern.compile("arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\\w/+=.@-]+");
     private static final Pattern ORGANIZATION = Pattern.compile("o-[a-z0-9]{10,32}");
+    private static final Pattern ORGANIZATIONAL_UNIT = Pattern.compile("r-[a-z0-9]{4,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}");
+    private static final Pattern TOPIC = Pattern.compile("arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[\\w-]{1,256}");
     private static final Pattern RESPONDER = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=.@/-]+");
 
     private StackParameters() {
@@ -53,9 +55,11 @@ public final class StackParameters {
      * @param responders          IAM roles or users that may assume the member role from a terminal
      * @param requireResponderMfa responders need an MFA session
      * @param protectedPrincipals ARNs or patterns the member role is denied every change to
+     * @param alertTopicArn       an SNS topic of the account told of unexpected policy writes, or null (one is created)
+     * @param alertEmail          subscribed to the created alert topic, or null
      */
     public record MemberRole(String executionRoleArn, String externalId, String memberRoleName, List<String> responders,
-            boolean requireResponderMfa, List<String> protectedPrincipals) {
+            boolean requireResponderMfa, List<String> protectedPrincipals, String alertTopicArn, String alertEmail) {
     }
 
     /**
@@ -142,6 +146,12 @@ public final class StackParameters {
         requireRoleName(s.memberRoleName(), "--member-role");
         requireResponders(s.responders());
         requireProtected(s.protectedPrincipals());
+        if (s.alertTopicArn() != null && !TOPIC.matcher(s.alertTopicArn()).matches()) {
+            throw DeployException.badInput("--alert-topic-arn '" + s.alertTopicArn() + "' is not an SNS topic ARN");
+        }
+        if (s.alertEmail() != null && !EMAIL.matcher(s.alertEmail()).matches()) {
+            throw DeployException.badInput("--alert-email '" + s.alertEmail() + "' is not an e-mail address");
+        }
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("LockdownExecutionRoleArn", s.executionRoleArn());
         parameters.put(EXTERNAL_ID, s.externalId());
@@ -149,7 +159,34 @@ public final class StackParameters {
         parameters.put("ResponderPrincipals", String.join(",", s.responders()));
         parameters.put("RequireResponderMfa", Boolean.toString(s.requireResponderMfa()));
         parameters.put("ProtectedPrincipals", String.join(",", withAnyPath(s.protectedPrincipals())));
+        parameters.put("AlertTopicArn", s.alertTopicArn() == null ? "" : s.alertTopicArn());
+        parameters.put("AlertEmail", s.alertEmail() == null ? "" : s.alertEmail());
         return parameters;
+    }
+
+    /** The organisational units of a member-role stack set: at least one, each r-... or ou-.... */
+    public static List<String> organizationalUnits(List<String> units) {
+        if (units.isEmpty()) {
+            throw DeployException.badInput("Name where the member role goes with --organizational-unit: the root "
+                    + "(r-..., aws organizations list-roots) for the whole organisation, or ou-... units");
+        }
+        for (String unit : units) {
+            if (!ORGANIZATIONAL_UNIT.matcher(unit).matches()) {
+                throw DeployException.badInput("--organizational-unit '" + unit + "' is neither a root (r-ab12) nor an "
+                        + "organisational unit (ou-ab12-cdefgh34)");
+            }
+        }
+        return List.copyOf(units);
+    }
+
+    /** Twelve-digit account ids. */
+    public static List<String> accounts(List<String> accounts, String option) {
+        for (String account : accounts) {
+            if (!ACCOUNT.matcher(account).matches()) {
+                throw DeployException.badInput(option + " '" + account + "' is not a twelve-digit account id");
+            }
+        }
+        return List.copyOf(accounts);
     }
 
     /**

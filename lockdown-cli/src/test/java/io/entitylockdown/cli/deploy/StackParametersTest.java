@@ -89,10 +89,10 @@ class StackParametersTest {
                 "secops@example.com", 901), "b", "k", JAR)).hasMessageContaining("0..900");
         assertThatThrownBy(() -> StackParameters.lockdown(valid(), " ", "k", JAR)).hasMessageContaining("--bucket");
         assertThatThrownBy(() -> StackParameters.memberRole(new StackParameters.MemberRole("arn:aws:iam::999999999999:user/x",
-                SECRET, "R", List.of(), false, List.of()))).hasMessageContaining("--execution-role-arn");
+                SECRET, "R", List.of(), false, List.of(), null, null))).hasMessageContaining("--execution-role-arn");
         assertThatThrownBy(() -> StackParameters.memberRole(new StackParameters.MemberRole(
                 "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole", SECRET, "R",
-                List.of("arn:aws:iam::999999999999:root"), false, List.of()))).hasMessageContaining("--responder").hasMessageContaining("root");
+                List.of("arn:aws:iam::999999999999:root"), false, List.of(), null, null))).hasMessageContaining("--responder").hasMessageContaining("root");
     }
 
     @Test
@@ -105,10 +105,15 @@ class StackParametersTest {
                         "arn:aws:iam::111122223333:user/*/root-*", "arn:aws:lambda:*:111122223333:function:payments");
         Map<String, String> member = StackParameters.memberRole(new StackParameters.MemberRole(
                 "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole", SECRET, "EntityLockdownMemberRole",
-                List.of("arn:aws:iam::999999999999:role/ir"), true, List.of("arn:aws:iam::*:role/BreakGlass")));
+                List.of("arn:aws:iam::999999999999:role/ir"), true, List.of("arn:aws:iam::*:role/BreakGlass"), null,
+                "secops@example.com"));
         assertThat(member).containsEntry("ProtectedPrincipals", "arn:aws:iam::*:role/BreakGlass,arn:aws:iam::*:role/*/BreakGlass")
                 .containsEntry("ResponderPrincipals", "arn:aws:iam::999999999999:role/ir")
-                .containsEntry("RequireResponderMfa", "true");
+                .containsEntry("RequireResponderMfa", "true").containsEntry("AlertTopicArn", "")
+                .containsEntry("AlertEmail", "secops@example.com");
+        assertThat(StackParameters.organizationalUnits(List.of("r-ab12", "ou-ab12-cdefgh34"))).hasSize(2);
+        assertThatThrownBy(() -> StackParameters.organizationalUnits(List.of())).hasMessageContaining("--organizational-unit");
+        assertThatThrownBy(() -> StackParameters.organizationalUnits(List.of("root"))).hasMessageContaining("'root'");
     }
 
     @Test
