@@ -106,7 +106,8 @@ final class PublishCommand extends Subcommand {
                 for (String arn : valid) {
                     try {
                         String messageId = sns.publish(request(topic.group(0), arn, id, operation)).messageId();
-                        err().println("Published " + operation.json() + " of " + arn + " (message " + messageId + ")");
+                        err().println("Published " + (operation == Operation.CONTAIN ? "" : operation.json() + " of ") + arn
+                                + " (message " + messageId + ")");
                         results.add(new Published(arn, messageId, null));
                     } catch (RuntimeException e) {
                         failed++;
