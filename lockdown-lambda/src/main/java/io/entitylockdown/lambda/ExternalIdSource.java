@@ -17,6 +17,10 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * It is read again after {@link #MAX_AGE}, so that a rotated secret takes effect in warm containers
  * without a new deployment; if that re-read fails, the value read before stays in force.
  *
+ * <p>After a rotation the value read before stays known for {@link Phase2Message#MAX_AGE}: a phase-2
+ * message signed just before the rotation must still isolate its instance, not be rejected and leave the
+ * instance in the wide-open untracked group.
+ *
  * <p>For the CLI, {@code lockdown invoke}, the demo and the tests the value may be given directly
  * ({@code LOCKDOWN_EXTERNAL_ID}); the deployed function refuses that (see {@link HandlerSettings}).
  */
@@ -30,6 +34,8 @@ final class ExternalIdSource {
     private final Clock clock;
     private DeploymentSecret read;
     private Instant readAt;
+    private DeploymentSecret previous;
+    private Instant previousUntil;
 
     /**
      * @param secretsManager the client for the secret's region; not called before {@link #current()}
@@ -70,6 +76,10 @@ final class ExternalIdSource {
         try {
             DeploymentSecret fresh = fetch();
             if (read == null || !read.matches(fresh.value())) {
+                if (read != null) {
+                    previous = read;
+                    previousUntil = now.plus(Phase2Message.MAX_AGE);
+                }
                 read = fresh;
             }
             readAt = now;
@@ -81,6 +91,11 @@ final class ExternalIdSource {
             }
             throw e;
         }
+    }
+
+    /** The value in force before the last rotation, while phase-2 messages signed with it may still arrive. */
+    synchronized Optional<DeploymentSecret> previous() {
+        return previous != null && clock.instant().isBefore(previousUntil) ? Optional.of(previous) : Optional.empty();
     }
 
     private DeploymentSecret fetch() {

@@ -125,6 +125,32 @@ class HandlerExternalIdSecretIT {
     }
 
     @Test
+    void phase2MessageSignedBeforeARotation_isStillTheFunctionsOwn_whileAForgedOneIsRejected() throws Exception {
+        String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
+        LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
+        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        String instance = "arn:aws:ec2:us-east-1:111111111111:instance/i-0123456789abcdef0";
+        String signedBefore = Phase2Message.create(instance, 60, clock.instant(),
+                DeploymentSecret.ofNullable(HandlerFixture.EXTERNAL_ID)).toJson();
+        String forged = Phase2Message.create(instance, 60, clock.instant(),
+                DeploymentSecret.ofNullable("never-this-deployments-secret-000")).toJson();
+        try (SecretsManagerClient secrets = fixture.secretsManager()) {
+            secrets.putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
+        }
+        clock.advance(ExternalIdSource.MAX_AGE.plusMinutes(1));
+        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, ROTATED));
+        fixture.audits();
+
+        JsonNode own = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent("p2-own", signedBefore));
+        JsonNode foreign = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent("p2-forged", forged));
+
+        assertThat(own.at("/results/0/event").asText()).as(own.toString()).isNotEqualTo("rejected");
+        assertThat(own.at("/results/0/report/operation").asText()).isEqualTo("isolate");
+        assertThat(foreign.at("/results/0/event").asText()).isEqualTo("rejected");
+        assertThat(foreign.at("/results/0/summary").asText()).contains("signature does not match");
+    }
+
+    @Test
     void secret_whenItCannotBeReadAgain_theValueReadBeforeStaysInForce() throws Exception {
         String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
