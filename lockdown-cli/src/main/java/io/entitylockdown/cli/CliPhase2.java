@@ -8,7 +8,7 @@ import io.entitylockdown.core.strategy.Phase2Scheduler;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,7 +22,8 @@ final class CliPhase2 implements Phase2Scheduler {
     private static final long HOOK_MILLIS = 30_000;
 
     private final PrintWriter err;
-    private final Set<String> pending = ConcurrentHashMap.newKeySet();
+    /** Instance ARN to the time its phase 2 was scheduled (a release after that time makes phase 2 stand down). */
+    private final Map<String, Instant> pending = new ConcurrentHashMap<>();
     private Thread hook;
 
     CliPhase2(PrintWriter err) {
@@ -31,7 +32,7 @@ final class CliPhase2 implements Phase2Scheduler {
 
     @Override
     public String schedule(EntityArn instance, Instant notBefore, int windowSeconds) {
-        pending.add(instance.arn());
+        pending.putIfAbsent(instance.arn(), Instant.now());
         synchronized (err) {
             err.println("Phase 2 of " + instance.arn() + " is due at " + notBefore + ". If this command is stopped "
                     + "before then, finish it with: lockdown contain --window 0 " + instance.arn());
@@ -42,7 +43,12 @@ final class CliPhase2 implements Phase2Scheduler {
     }
 
     List<String> pending() {
-        return List.copyOf(pending);
+        return List.copyOf(pending.keySet());
+    }
+
+    /** Phase 2 of one instance, as scheduled: it leaves the instance alone when it was released since. */
+    ContainmentReport isolate(LockdownEngine engine, String arn, ContainmentOptions options) {
+        return engine.isolate(arn, options, pending.get(arn));
     }
 
     /** While waiting: a stop isolates every pending instance at once (fail closed). */
@@ -75,7 +81,7 @@ final class CliPhase2 implements Phase2Scheduler {
         err.flush();
         Thread worker = new Thread(() -> {
             for (String arn : arns) {
-                ContainmentReport report = engine.isolate(arn, options);
+                ContainmentReport report = isolate(engine, arn, options);
                 err.println("  " + report.summary());
                 err.flush();
             }

@@ -88,7 +88,7 @@ final class ContainCommand extends EntityCommand {
             err.flush();
             Countdown.await(notBefore, "phase 2 (isolation group)", err, clock);
             progress.restart(instances.size());
-            reports.addAll(EntityBatch.run(instances, parallel, progress, arn -> engine.isolate(arn, options)));
+            reports.addAll(EntityBatch.run(instances, parallel, progress, arn -> phase2.isolate(engine, arn, options)));
             return reports;
         } finally {
             phase2.disarm();

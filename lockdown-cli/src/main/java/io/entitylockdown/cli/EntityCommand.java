@@ -57,7 +57,7 @@ abstract class EntityCommand extends Subcommand {
         if (!valid.isEmpty()) {
             LockdownConfig config = accessOptions.config(environment());
             Access access = accessOptions.access(environment(), config);
-            err().println(intro(valid.size(), access));
+            err().println(intro(valid.size(), access) + "; " + accessOptions.guardrailSource());
             Progress progress = new Progress(err(), valid.size());
             RecordKey recordKey = accessOptions.recordKey(environment());
             if (recordKey == null && operation() != Operation.STATUS) {

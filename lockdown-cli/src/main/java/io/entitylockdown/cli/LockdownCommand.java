@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
                 + "given its ARN, in whichever account and region it lives; verify the containment, record what "
                 + "was changed, and undo it later.", ""},
         subcommands = {ContainCommand.class, PlanCommand.class, StatusCommand.class, ReleaseCommand.class,
-            PublishCommand.class, InvokeCommand.class, DeployCommand.class, DemoCommand.class,
+            PublishCommand.class, ReplayCommand.class, InvokeCommand.class, DeployCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footer = {"", "Examples:",
@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             "  LOCKDOWN_EXTERNAL_ID=... lockdown publish \\",
             "      --topic-arn arn:aws:sns:us-east-1:999999999999:entity-lockdown \\",
             "      arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890",
+            "  lockdown replay --dry-run --queue KEPT_EVENTS_QUEUE_URL   (after a failure alarm)",
             "",
             "Exit codes (the highest wins across entities):",
             "  0  every entity done (or already done) and verified",
@@ -41,6 +42,8 @@ import picocli.CommandLine.Spec;
             "  LOCKDOWN_PROTECTED_PRINCIPALS  ARN patterns never to contain",
             "  LOCKDOWN_ALLOWED_ACCOUNTS    the only accounts where anything is contained",
             "  LOCKDOWN_EXECUTION_ROLE_ARN  the lockdown's own role (never contained)",
+            "  LOCKDOWN_FUNCTION_ARN        the lockdown's own function (never contained)",
+            "  LOCKDOWN_STACK               the deployed stack: its guardrails apply here too (--stack)",
             "",
             "Run 'lockdown help COMMAND' for a command's options and examples."})
 public final class LockdownCommand implements Callable<Integer> {

@@ -55,7 +55,10 @@ class DeployCommandIT {
             "AWS::SNS::TopicPolicy", "skipped: 'No Moto CloudFormation support' (who may publish)",
             "AWS::SQS::QueuePolicy", "skipped: 'No Moto CloudFormation support' (queue policies)",
             "AWS::SNS::Subscription", "skipped: 'No Moto CloudFormation support' (topic to function, e-mail)",
-            "AWS::CloudWatch::Alarm", "skipped: 'No Moto CloudFormation support' (kept-events alarm)");
+            "AWS::CloudWatch::Alarm", "skipped: 'No Moto CloudFormation support' (kept-events alarm)",
+            "AWS::SecretsManager::Secret", "skipped: 'No Moto CloudFormation support'; every !Ref to it resolves to "
+                    + "nothing, so the function's LOCKDOWN_EXTERNAL_ID_SECRET_ARN is left out (the handler's reading of "
+                    + "the secret is tested against moto's Secrets Manager in HandlerExternalIdSecretIT)");
 
     @TempDir
     Path temp;
@@ -90,9 +93,19 @@ class DeployCommandIT {
     record Run(int exitCode, String out, String err) {
     }
 
+    /** The AWS requests the last deploy sent, as the SDK built them. */
+    private final List<software.amazon.awssdk.core.SdkRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private Run deploy(String... args) {
         DeployCommand command = new DeployCommand();
         command.environment = Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID);
+        command.interceptors = List.of(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                requests.add(context.request());
+            }
+        });
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(command);
@@ -185,7 +198,9 @@ class DeployCommandIT {
                     .containsEntry("LOCKDOWN_AUDIT_TOPIC_ARN", output(run.out(), "AuditTopicArn"))
                     .containsEntry("LOCKDOWN_PHASE2_QUEUE_URL", output(run.out(), "Phase2QueueUrl"))
                     .containsEntry("LOCKDOWN_MEMBER_ROLE", "EntityLockdownMemberRole")
-                    .containsKey("LOCKDOWN_EXTERNAL_ID");
+                    .doesNotContainKey("LOCKDOWN_EXTERNAL_ID");
+            assertThat(function.environment().variables().values()).as("the ExternalId is not in the function's environment")
+                    .noneMatch(value -> value.contains(EXTERNAL_ID));
             assertThat(lambda.listEventSourceMappings(b -> b.functionName("entity-lockdown-function")).eventSourceMappings())
                     .anySatisfy(m -> assertThat(m.eventSourceArn()).isEqualTo(phase2.get(QueueAttributeName.QUEUE_ARN)));
         }
@@ -198,9 +213,149 @@ class DeployCommandIT {
     }
 
     @Test
+    void terminal_withTheStackNamed_refusesWhatTheDeployedFunctionRefuses() throws Exception {
+        Run deployed = deploy(lockdownArgs("--template", motoVariant().toString(),
+                "--protect", "arn:aws:iam::*:role/BreakGlass", "--allowed-account", "111111111111,123456789012"));
+        assertThat(deployed.exitCode()).as(deployed.err()).isZero();
+        Cli shell = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID));
+        Cli shellWithStack = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_STACK", "entity-lockdown"));
+
+        Cli.Result breakGlass = shell.run("contain", "--stack", "entity-lockdown",
+                "arn:aws:iam::111111111111:role/admin/BreakGlass");
+        Cli.Result ownFunction = shellWithStack.run("contain",
+                "arn:aws:lambda:us-east-1:123456789012:function:entity-lockdown-function:live");
+        Cli.Result ownRole = shellWithStack.run("release", "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+        Cli.Result otherAccount = shellWithStack.run("plan", "arn:aws:iam::222222222222:user/alice");
+
+        assertThat(breakGlass.exitCode()).as(breakGlass.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(breakGlass.out()).contains("is protected", "arn:aws:iam::*:role/BreakGlass");
+        assertThat(breakGlass.err()).contains("guardrails of stack entity-lockdown");
+        assertThat(ownFunction.exitCode()).as(ownFunction.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(ownFunction.out()).contains("Entity Lockdown's own principals");
+        assertThat(ownRole.exitCode()).as(ownRole.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(ownRole.out()).contains("Entity Lockdown's own principals");
+        assertThat(otherAccount.exitCode()).as(otherAccount.toString()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(otherAccount.out()).contains("allowed accounts");
+    }
+
+    @Test
+    void terminal_whenTheNamedStackCannotBeRead_doesNothingAndSaysWhy() {
+        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
+                .run("contain", "--stack", "no-such-stack", "arn:aws:iam::111111111111:user/alice");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(result.err()).contains("Cannot read the deployed configuration from stack no-such-stack",
+                "Nothing was done", "LOCKDOWN_STACK").doesNotContain("\tat ");
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void deploy_createBucket_makesAPrivateBucket_whenItIsMissing_andTheDeployGoesOn() throws Exception {
+        String fresh = "lockdown-new-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+        Run run = deploy("--create-bucket", "--bucket", fresh, "--jar", jar.toString(), "--template",
+                motoVariant().toString(), "--publisher", "arn:aws:iam::123456789012:role/soar",
+                "--audit-email", "secops@example.com");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Creating bucket s3://" + fresh, "CREATE_COMPLETE");
+        assertThat(s3.getPublicAccessBlock(b -> b.bucket(fresh)).publicAccessBlockConfiguration().blockPublicPolicy())
+                .isTrue();
+        assertThat(s3.listObjectsV2(b -> b.bucket(fresh)).contents()).hasSize(1);
+    }
+
+    @Test
+    void deploy_memberRoleStackSet_reachesTheOrganisation_exceptThisAccount_withAutomaticDeployment() throws Exception {
+        String root = organisationWithTwoAccounts();
+
+        Run run = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole",
+                "--responder", "arn:aws:iam::123456789012:role/incident-responder", "--alert-email", "secops@example.com");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("lockdown-member-role.yaml as stack set", "call as DELEGATED_ADMIN", "except 123456789012");
+        var createSet = only(software.amazon.awssdk.services.cloudformation.model.CreateStackSetRequest.class);
+        assertThat(createSet.permissionModel()).isEqualTo(
+                software.amazon.awssdk.services.cloudformation.model.PermissionModels.SERVICE_MANAGED);
+        assertThat(createSet.autoDeployment().enabled()).isTrue();
+        assertThat(createSet.callAsAsString()).isEqualTo("DELEGATED_ADMIN");
+        assertThat(createSet.capabilitiesAsStrings()).contains("CAPABILITY_NAMED_IAM");
+        assertThat(createSet.parameters()).anySatisfy(p -> {
+            assertThat(p.parameterKey()).isEqualTo("ResponderPrincipals");
+            assertThat(p.parameterValue()).isEqualTo("arn:aws:iam::123456789012:role/incident-responder");
+        });
+        var instances = only(software.amazon.awssdk.services.cloudformation.model.CreateStackInstancesRequest.class);
+        assertThat(instances.callAsAsString()).isEqualTo("DELEGATED_ADMIN");
+        assertThat(instances.regions()).containsExactly("us-east-1");
+        assertThat(instances.deploymentTargets().organizationalUnitIds()).containsExactly(root);
+        // moto ignores the filter (it deploys to this account too); AWS leaves out what DIFFERENCE lists
+        assertThat(instances.deploymentTargets().accountFilterTypeAsString()).isEqualTo("DIFFERENCE");
+        assertThat(instances.deploymentTargets().accounts()).containsExactly("123456789012");
+        assertThat(run.out()).contains("StackSet\tentity-lockdown-member-role");
+        assertThat(run.out().lines().filter(l -> l.startsWith("Instance\t"))).hasSizeGreaterThanOrEqualTo(2);
+
+        requests.clear();
+        Run again = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("Updating stack set entity-lockdown-member-role");
+        assertThat(only(software.amazon.awssdk.services.cloudformation.model.UpdateStackSetRequest.class).callAsAsString())
+                .isEqualTo("DELEGATED_ADMIN");
+    }
+
+    @Test
+    void deploy_memberRoleStackSet_withoutUnits_isBadInput_andCreatesNothing() {
+        Run run = deploy("--member-role-stack-set", "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--organizational-unit", "list-roots");
+        assertThat(requests).isEmpty();
+    }
+
+    private <T> T only(Class<T> type) {
+        List<T> matching = requests.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(matching).as("%s requests", type.getSimpleName()).hasSize(1);
+        return matching.get(0);
+    }
+
+    /** An organisation on moto with two member accounts under its root (the AWS CLI: no Organizations SDK here). */
+    private String organisationWithTwoAccounts() throws Exception {
+        aws("organizations", "create-organization", "--feature-set", "ALL");
+        aws("organizations", "create-account", "--email", "prod@example.com", "--account-name", "prod");
+        aws("organizations", "create-account", "--email", "dev@example.com", "--account-name", "dev");
+        return io.entitylockdown.core.Json.mapper().readTree(aws("organizations", "list-roots")).at("/Roots/0/Id").asText();
+    }
+
+    private String aws(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", moto.endpoint().toString(),
+                "--region", "us-east-1", "--output", "json"));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(moto.awsEnvironment());
+        builder.environment().remove("AWS_PROFILE");
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            if (io.entitylockdown.testkit.MotoExtension.isCi()) {
+                throw new AssertionError("CI=true and the AWS CLI cannot run: " + e.getMessage(), e);
+            }
+            org.junit.jupiter.api.Assumptions.abort("the AWS CLI is not installed (python3 -m pip install awscli)");
+            throw e;
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("aws %s: %s", String.join(" ", arguments), output).isZero();
+        return output;
+    }
+
+    @Test
     void deploy_memberRoleStack_createsTheRoleTrustingOnlyTheExecutionRole() {
         Run run = deploy("--member-role-stack", "--execution-role-arn",
-                "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole");
+                "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
+                "--responder", "arn:aws:iam::999999999999:role/incident-responder");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(output(run.out(), "MemberRoleArn")).isEqualTo("arn:aws:iam::123456789012:role/EntityLockdownMemberRole");
@@ -208,7 +363,8 @@ class DeployCommandIT {
                 .credentialsProvider(credentials()).build()) {
             String trust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
                     .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
-            assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole", "sts:ExternalId");
+            assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
+                    "arn:aws:iam::999999999999:role/incident-responder", "sts:ExternalId");
             String policy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownMemberRole")
                     .policyName("EntityLockdownContainment")).policyDocument(), StandardCharsets.UTF_8);
             assertThat(policy).contains("iam:AttachUserPolicy", "iam:PolicyARN", "arn:aws:iam::aws:policy/AWSDenyAll");

@@ -21,7 +21,7 @@ class HelpTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"contain", "plan", "status", "release", "publish", "invoke", "deploy", "demo"})
+    @ValueSource(strings = {"contain", "plan", "status", "release", "publish", "replay", "invoke", "deploy", "demo"})
     void help_everySubcommand_describesItselfAndShowsAnExample(String command) {
         Cli.Result result = Cli.offline().run(command, "--help");
 

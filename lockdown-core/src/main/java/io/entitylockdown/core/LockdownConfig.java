@@ -21,6 +21,8 @@ import java.util.function.Supplier;
  *   <li>{@code LOCKDOWN_PROTECTED_PRINCIPALS}: ARNs or ARN patterns never to contain (comma separated)</li>
  *   <li>{@code LOCKDOWN_ALLOWED_ACCOUNTS}: when set, the only accounts where anything is contained</li>
  *   <li>{@code LOCKDOWN_EXECUTION_ROLE_ARN}: the lockdown's own execution role (never contained)</li>
+ *   <li>{@code LOCKDOWN_FUNCTION_ARN}: the lockdown's own function (never contained, with any version or
+ *       alias); the stack sets it</li>
  *   <li>{@code AWS_ENDPOINT_URL}, {@code AWS_REGION} and the default credentials chain</li>
  * </ul>
  *
@@ -33,6 +35,7 @@ public record LockdownConfig(AwsSettings aws, String memberRoleName, Guardrails 
     public static final String PROTECTED_PRINCIPALS = "LOCKDOWN_PROTECTED_PRINCIPALS";
     public static final String ALLOWED_ACCOUNTS = "LOCKDOWN_ALLOWED_ACCOUNTS";
     public static final String EXECUTION_ROLE_ARN = "LOCKDOWN_EXECUTION_ROLE_ARN";
+    public static final String FUNCTION_ARN = "LOCKDOWN_FUNCTION_ARN";
 
     /**
      * Reads the configuration; throws {@link IllegalArgumentException} naming the variable when a
@@ -46,16 +49,36 @@ public record LockdownConfig(AwsSettings aws, String memberRoleName, Guardrails 
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Configuration error: " + MEMBER_ROLE + ": " + e.getMessage(), e);
         }
+        List<String> own = new java.util.ArrayList<>(Guardrails.splitList(env.get(EXECUTION_ROLE_ARN)));
+        own.addAll(ownFunction(env.get(FUNCTION_ARN)));
         try {
             Guardrails guardrails = Guardrails.of(
                     Guardrails.splitList(env.get(PROTECTED_PRINCIPALS)),
                     Guardrails.splitList(env.get(ALLOWED_ACCOUNTS)),
-                    Guardrails.splitList(env.get(EXECUTION_ROLE_ARN)),
+                    own,
                     role);
             return new LockdownConfig(AwsSettings.fromEnvironment(env), role, guardrails);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Configuration error: " + e.getMessage(), e);
         }
+    }
+
+    /** The lockdown's own function, unqualified (so every version and alias of it is refused), or nothing. */
+    private static List<String> ownFunction(String value) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        EntityArn function;
+        try {
+            function = EntityArn.parse(value);
+        } catch (InvalidArnException e) {
+            throw new IllegalArgumentException("Configuration error: " + FUNCTION_ARN + ": " + e.getMessage(), e);
+        }
+        if (function.type() != EntityType.LAMBDA_FUNCTION) {
+            throw new IllegalArgumentException("Configuration error: " + FUNCTION_ARN + " must be the lockdown "
+                    + "function's ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME), not a " + function.type().displayName());
+        }
+        return List.of(function.unqualifiedArn());
     }
 
     public LockdownConfig withAws(AwsSettings settings) {

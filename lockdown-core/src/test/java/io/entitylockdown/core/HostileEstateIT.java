@@ -101,6 +101,30 @@ class HostileEstateIT {
     }
 
     @Test
+    void aGenuineRecordReplayedAfterRelease_neverReactivatesTheKeysThatReleaseLeftOff(MotoServer moto) {
+        String arn = IamFixtures.createUser(iam, "/", "replayer");
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            Map<String, String> saved = Map.copyOf(IamFixtures.user(iam, "replayer").tags().entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("lockdown:"))
+                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+            assertThat(engine.release(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            Map<String, String> keysAfterRelease = IamFixtures.user(iam, "replayer").keys();
+            assertThat(keysAfterRelease).as("release without --reactivate-keys leaves them off").doesNotContainValue("Active");
+            // whoever held the user puts the genuine record back, hoping the next release switches the keys on
+            tagUser("replayer", saved);
+
+            ContainmentReport replayed = engine.release(arn, OPTIONS.withReactivateKeys(true));
+
+            assertThat(replayed.step("reactivate-access-keys").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
+            assertThat(replayed.step("reactivate-access-keys").orElseThrow().detail())
+                    .contains("no lockdown deny is in force", "aws iam update-access-key");
+            assertThat(replayed.outcome().exitCode()).isEqualTo(1);
+            assertThat(IamFixtures.user(iam, "replayer").keys()).isEqualTo(keysAfterRelease);
+        }
+    }
+
+    @Test
     void aGenuineRecordCopiedFromAnotherUser_neverLiftsAnAdministratorsQuarantine(MotoServer moto) {
         String contained = IamFixtures.createUser(iam, "/", "contained-one");
         String quarantined = IamFixtures.createUser(iam, "/", "quarantined");

@@ -130,6 +130,21 @@ record AuditMessage(AuditEvent event, String subject, String body, Map<String, S
                 attributes(AuditEvent.REJECTED, shown, "", ""));
     }
 
+    /**
+     * A request that could not be handled now for a reason outside it (the deployment's ExternalId could not be
+     * read): nothing was done, and the request is retried.
+     */
+    static AuditMessage notHandled(String shownEntity, String reason, String source, String requestId, Instant now) {
+        String shown = shownEntity == null || shownEntity.isEmpty() ? "(not read yet)" : untrusted(shownEntity);
+        String body = header("FAILED: a lockdown request could not be handled", shown, "", "", "failed", now,
+                requestId, source)
+                + "\nReason: " + untrusted(reason) + "\n\n"
+                + "Nothing was changed. Lambda retries the request; if every retry fails, it is kept on the kept-events\n"
+                + "queue and the failure topic is told (lockdown replay re-submits it once the cause is fixed).\n";
+        return new AuditMessage(AuditEvent.FAILED, subject("Lockdown request FAILED: " + shown), body,
+                attributes(AuditEvent.FAILED, shown, "", ""));
+    }
+
     static String header(String title, String arn, String account, String region, String outcome, Instant at,
             String requestId, String source) {
         StringBuilder text = new StringBuilder();

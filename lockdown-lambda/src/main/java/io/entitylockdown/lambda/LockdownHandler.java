@@ -13,6 +13,7 @@ import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.aws.Access;
+import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.AwsErrors;
@@ -20,6 +21,7 @@ import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.strategy.Strategies;
+import io.entitylockdown.core.strategy.StrategyRegistry;
 import io.entitylockdown.lambda.findings.AutoContainPolicy;
 import io.entitylockdown.lambda.findings.FindingEventHandler;
 import java.io.IOException;
@@ -30,7 +32,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -39,16 +43,19 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  *
  * <ul>
  *   <li>SNS records are lockdown requests (attributes {@code Arn} and {@code ExternalId}, or a JSON
- *       body). Each is authenticated, validated, contained and audited. When a containment fails,
- *       the invocation throws after every record was handled, so Lambda retries the event.</li>
+ *       body; an {@code Operation} of contain, release or status). Each is authenticated, validated,
+ *       executed and audited. When a containment or release fails, the invocation throws after every
+ *       record was handled, so Lambda retries the event; a refusal never does.</li>
  *   <li>SQS records are EC2 phase-2 messages this function scheduled on its delay queue. Failed
  *       ones are returned as {@code batchItemFailures}, so SQS redelivers only those.</li>
  * </ul>
  *
  * <p>A message that is not an authenticated request for a supported entity is audited as rejected
  * and never retried. Everything reusable is built once per container, in the constructor; nothing
- * there is unique or time-bound (no credentials are fetched, no clock read), so a SnapStart snapshot
- * is safe to restore many times.
+ * there is unique, time-bound or secret (no credentials are fetched, no clock read, no secret read),
+ * so a SnapStart snapshot is safe to restore many times. The deployment's ExternalId is read from
+ * Secrets Manager when the first request needs it ({@link ExternalIdSource}), and the engine, whose
+ * member-role sessions present it, is built then.
  */
 public final class LockdownHandler implements RequestStreamHandler {
     /** Lambda's asynchronous payload limit is 256 KB; anything larger is not a lockdown event. */
@@ -56,13 +63,19 @@ public final class LockdownHandler implements RequestStreamHandler {
 
     private final HandlerSettings settings;
     private final LockdownConfig config;
-    private final LockdownEngine engine;
+    private final StrategyRegistry strategies;
+    /** The function's own clients (audit topic, phase-2 queue, secret), acting as the execution role. */
+    private final AccountSessions own;
     private final SnsClient sns;
     private final SqsClient sqs;
+    private final ExternalIdSource externalId;
     private final AuditTrail audit;
     private final StructuredLog log;
     private final Clock clock;
     private final FindingEventHandler findings;
+    /** Built at the first request that needs it, with the ExternalId in force then. */
+    private LockdownEngine engine;
+    private DeploymentSecret engineSecret;
 
     /** The deployed function: configuration from the process environment. */
     public LockdownHandler() {
@@ -87,20 +100,29 @@ public final class LockdownHandler implements RequestStreamHandler {
      * @param aws replaces the AWS settings read from {@code env} (tests add interceptors), or null
      */
     LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream) {
+        this(env, aws, clock, logStream, Strategies.standard());
+    }
+
+    /** @param strategies the engine's strategies (tests replace them to produce an outcome on demand) */
+    LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream,
+            StrategyRegistry strategies) {
         this.settings = HandlerSettings.fromEnvironment(env);
         LockdownConfig fromEnv = LockdownConfig.fromEnvironment(env);
         this.config = aws == null ? fromEnv : fromEnv.withAws(aws);
+        this.strategies = strategies;
         this.clock = clock;
         this.log = new StructuredLog(logStream, clock);
-        Access access = config.memberRole(settings.secret() == null ? null : settings.secret().value());
-        RecordKey recordKey = settings.secret() == null ? null : RecordKey.fromSecret(settings.secret().value());
-        this.engine = config.engineBuilder(access).listener(log).strategies(Strategies.standard()).clock(clock)
-                .recordKey(recordKey).build();
-        var caller = engine.sessions().caller();
+        this.own = new AccountSessions(config.aws(), Access.callerCredentials());
+        var caller = own.caller();
         this.sns = caller.configure(SnsClient.builder(), regionOf(settings.auditTopicArn())).build();
         this.sqs = caller.configure(SqsClient.builder(), config.aws().homeRegion()).build();
+        Region secretRegion = settings.secretRegion().isEmpty() ? config.aws().homeRegion()
+                : Region.of(settings.secretRegion());
+        this.externalId = new ExternalIdSource(settings,
+                caller.configure(SecretsManagerClient.builder(), secretRegion).build(), clock);
         this.audit = new AuditTrail(sns, settings.auditTopicArn(), log);
-        this.findings = new FindingEventHandler(engine, config.guardrails(), settings.options(),
+        // findings carry no ExternalId: the engine is the one the deployment's secret opens, read when needed
+        this.findings = new FindingEventHandler(this::currentEngine, own, config.guardrails(), settings.options(),
                 AutoContainPolicy.fromEnvironment(env), new FindingFunctionServices(audit, log, clock, this::schedulePhase2));
     }
 
@@ -134,6 +156,14 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (IOException e) {
             event = null;
         }
+        route(event, invocation);
+    }
+
+    /**
+     * Sends each part of the event to the handler of its source: an EventBridge event (a GuardDuty or
+     * Security Hub finding) to the findings handler; the records of an SNS or SQS event one by one.
+     */
+    private void route(JsonNode event, Invocation invocation) {
         if (FindingEventHandler.accepts(event)) {
             FindingEventHandler.Handled handled = findings.handle(event, invocation.requestId);
             handled.results().forEach(invocation.results::add);
@@ -159,40 +189,76 @@ public final class LockdownHandler implements RequestStreamHandler {
         }
     }
 
-    /** A lockdown request from the lockdown topic. */
+    /** A lockdown request from the lockdown topic: authenticated here, then executed like any other. */
     private void handleSns(JsonNode sns, Invocation invocation) {
         String source = "SNS message " + sns.path("MessageId").asText("?") + " from "
                 + sns.path("TopicArn").asText("?");
         LockdownMessage message;
         EntityArn entity;
+        DeploymentSecret secret;
         try {
             message = LockdownMessage.fromSns(sns);
-            authenticate(message);
+            secret = authenticate(message);
             entity = supportedEntity(message.arn());
         } catch (RejectedMessage rejected) {
             reject(invocation, source, rejected.shownEntity(), rejected.reason());
             return;
+        } catch (SecretUnavailableException unavailable) {
+            notHandled(invocation, source, shownArn(sns), unavailable.getMessage());
+            invocation.failures.add(unavailable.getMessage());
+            return;
         }
-        ContainmentOptions options = settings.options();
-        if (config.guardrails().refusal(entity).isEmpty()) {
-            audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, invocation.requestId, clock.instant()));
+        execute(new LockdownRequest(entity, message.operation(), source), secret, invocation);
+    }
+
+    /**
+     * An authenticated request for a supported entity, whatever brought it.
+     *
+     * @param entity    what to act on
+     * @param operation {@link Operation#CONTAIN}, {@link Operation#RELEASE} or {@link Operation#STATUS}
+     * @param source    where it came from, for people ("SNS message ... from ...")
+     */
+    record LockdownRequest(EntityArn entity, Operation operation, String source) {
+    }
+
+    /**
+     * Runs one request and audits it. Containment and release are announced ({@code started}) unless a
+     * guardrail refuses the entity outright, and their failure fails the invocation so that Lambda retries
+     * it (every step is idempotent). A report whose outcome is {@code refused} is audited as such and never
+     * fails the invocation: retrying cannot change a guardrail's answer, and a refusal must not end on the
+     * kept-events queue. A status is read-only: its result is audited, and a failed read is not retried.
+     */
+    private void execute(LockdownRequest request, DeploymentSecret secret, Invocation invocation) {
+        EntityArn entity = request.entity();
+        Operation operation = request.operation();
+        boolean changes = operation != Operation.STATUS;
+        if (changes && config.guardrails().refusal(entity).isEmpty()) {
+            audit.publish(AuditMessage.started(entity, operation, request.source(), invocation.requestId, clock.instant()));
         }
+        LockdownEngine lockdown = engine(secret);
         // EC2: phase 2 is on the delay queue before any interface leaves its groups; when it cannot be
         // sent, the engine isolates at once instead of opening the network.
-        ContainmentReport report = engine.contain(entity.arn(), options, this::schedulePhase2);
+        ContainmentReport report = switch (operation) {
+            case CONTAIN -> lockdown.contain(entity.arn(), settings.options(), this::schedulePhase2);
+            case RELEASE -> lockdown.release(entity.arn(), ContainmentOptions.defaults());
+            case STATUS -> lockdown.status(entity.arn());
+            case ISOLATE -> throw new IllegalArgumentException("isolation is only scheduled by the function itself");
+        };
         List<String> extra = new ArrayList<>();
-        boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
+        boolean failed = changes && (report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED);
         if (failed) {
             extra.add("Lambda will retry this request (every step is idempotent). If every retry fails, the event is "
                     + "kept on the kept-events queue and the failure topic is told.");
         }
-        boolean audited = audit.publish(AuditMessage.finished(report, source, invocation.requestId, extra, null));
-        invocation.result(source, report, failed ? "failed" : eventOf(report));
+        boolean audited = audit.publish(AuditMessage.finished(report, request.source(), invocation.requestId, extra,
+                null));
+        invocation.result(request.source(), report, failed ? "failed" : eventOf(report));
         if (failed) {
             invocation.failures.add(entity.label() + ": " + report.summary());
-        } else if (!audited && report.outcome() == Outcome.SUCCEEDED) {
-            // People must hear about every containment; a retry re-checks the (now contained) entity and says so again.
-            invocation.failures.add(entity.label() + ": contained, but the audit message could not be published");
+        } else if (!audited && changes && report.outcome() == Outcome.SUCCEEDED) {
+            // People must hear about every change; a retry re-checks the entity and says so again.
+            invocation.failures.add(entity.label() + ": " + operation.json()
+                    + " done, but the audit message could not be published");
         }
     }
 
@@ -202,8 +268,20 @@ public final class LockdownHandler implements RequestStreamHandler {
         String source = "SQS message " + messageId + " from " + record.path("eventSourceARN").asText("?");
         Phase2Message message;
         EntityArn entity;
+        DeploymentSecret secret;
         try {
-            message = Phase2Message.verified(record.path("body").asText(null), settings.secret(), clock.instant());
+            secret = externalId.current().orElse(null);
+            String body = record.path("body").asText(null);
+            try {
+                message = Phase2Message.verified(body, secret, clock.instant());
+            } catch (RejectedMessage rejected) {
+                // Signed just before a rotation of the secret: still the function's own message.
+                Optional<DeploymentSecret> before = externalId.previous();
+                if (before.isEmpty()) {
+                    throw rejected;
+                }
+                message = Phase2Message.verified(body, before.get(), clock.instant());
+            }
             entity = supportedEntity(message.arn());
             if (entity.type() != EntityType.EC2_INSTANCE) {
                 throw new RejectedMessage("Only EC2 instances have a second phase", message.arn());
@@ -211,8 +289,15 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (RejectedMessage rejected) {
             reject(invocation, source, rejected.shownEntity(), rejected.reason());
             return;
+        } catch (SecretUnavailableException unavailable) {
+            // Not verified yet, so not rejected either: SQS delivers it again.
+            notHandled(invocation, source, "", unavailable.getMessage());
+            invocation.batchItemFailures.add(messageId);
+            return;
         }
-        ContainmentReport report = engine.isolate(entity.arn(), settings.options());
+        // the time the message was signed: a release after it leaves a note that makes this phase 2 stand down
+        ContainmentReport report = engine(secret).isolate(entity.arn(), settings.options(),
+                java.time.Instant.parse(message.scheduledAt()));
         boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
         List<String> extra = failed
                 ? List.of("SQS will deliver this phase-2 message again; after the last attempt it is kept on the "
@@ -230,26 +315,76 @@ public final class LockdownHandler implements RequestStreamHandler {
      * engine isolates the instance at once rather than opening it without a phase 2.
      */
     private String schedulePhase2(EntityArn entity, java.time.Instant notBefore, int windowSeconds) {
-        if (settings.phase2QueueUrl().isEmpty() || settings.secret() == null) {
+        if (settings.phase2QueueUrl().isEmpty()) {
             throw new IllegalStateException("LOCKDOWN_PHASE2_QUEUE_URL is not set, so phase 2 cannot be scheduled");
         }
+        // the secret that authenticated this request (read moments ago, so cached): it signs the message
+        DeploymentSecret secret = externalId.current().orElseThrow(() -> new IllegalStateException(
+                "this deployment has no ExternalId to sign the phase-2 message with"));
         int delay = Math.max(0, Math.min(windowSeconds, ContainmentOptions.MAX_WINDOW_SECONDS));
-        Phase2Message message = Phase2Message.create(entity.arn(), delay, clock.instant(), settings.secret());
-        String id = sqs.sendMessage(b -> b.queueUrl(settings.phase2QueueUrl()).messageBody(message.toJson())
-                .delaySeconds(delay)).messageId();
+        Phase2Message message = Phase2Message.create(entity.arn(), delay, clock.instant(), secret);
+        String id;
+        try {
+            id = sqs.sendMessage(b -> b.queueUrl(settings.phase2QueueUrl()).messageBody(message.toJson())
+                    .delaySeconds(delay)).messageId();
+        } catch (RuntimeException e) {
+            log.event("ERROR", "phase2-not-scheduled", "entity", entity.arn(), "error",
+                    AwsErrors.describe(e, "sqs:SendMessage"));
+            throw e;
+        }
         log.event("INFO", "phase2-scheduled", "entity", entity.arn(), "delaySeconds", Integer.toString(delay),
                 "messageId", id);
         return "scheduled on the delay queue (message " + id + ", delay " + delay + " s, not before " + notBefore + ")";
     }
 
-    private void authenticate(LockdownMessage message) throws RejectedMessage {
-        if (settings.secret() == null) {
-            throw new RejectedMessage("This deployment has no ExternalId (LOCKDOWN_EXTERNAL_ID is not set), so no "
-                    + "request can be authenticated", message.arn());
+    /** The deployment's ExternalId when the message presents it; the caller's session presents it in turn. */
+    private DeploymentSecret authenticate(LockdownMessage message) throws RejectedMessage {
+        Optional<DeploymentSecret> secret = externalId.current();
+        if (secret.isEmpty()) {
+            throw new RejectedMessage("This deployment has no ExternalId (neither " + HandlerSettings.EXTERNAL_ID_SECRET_ARN
+                    + " nor " + HandlerSettings.EXTERNAL_ID + " is set), so no request can be authenticated", message.arn());
         }
-        if (!settings.secret().matches(message.externalId())) {
+        if (!secret.get().matches(message.externalId())) {
             throw new RejectedMessage("The ExternalId does not match this deployment's ExternalId", message.arn());
         }
+        return secret.get();
+    }
+
+    /**
+     * The engine whose member-role sessions present this ExternalId. Built at the first request, and again
+     * only when the secret's value changed (a rotation).
+     */
+    private LockdownEngine engine(DeploymentSecret secret) {
+        if (engine == null || engineSecret != secret) {
+            Access access;
+            try {
+                access = config.memberRole(secret.value());
+            } catch (IllegalArgumentException e) {
+                throw new SecretUnavailableException("The deployment's ExternalId from " + externalId.origin()
+                        + " is not valid for STS (2-1224 characters of letters, digits and +=,.@:/-); fix the secret", e);
+            }
+            if (engine != null) {
+                engine.close();
+            }
+            // the records on entities are signed with a key derived from the same secret
+            RecordKey recordKey = RecordKey.fromSecret(secret.value());
+            engine = config.engineBuilder(access).listener(log).strategies(strategies).clock(clock)
+                    .recordKey(recordKey).build();
+            engineSecret = secret;
+        }
+        return engine;
+    }
+
+    /** The engine with the deployment's current secret; throws {@link SecretUnavailableException} when it cannot be read. */
+    private LockdownEngine currentEngine() {
+        return engine(externalId.current().orElseThrow(() -> new SecretUnavailableException("This deployment has no "
+                + "ExternalId (neither " + HandlerSettings.EXTERNAL_ID_SECRET_ARN + " nor " + HandlerSettings.EXTERNAL_ID
+                + " is set), so the member roles cannot be assumed", null)));
+    }
+
+    /** The Arn attribute as sent (it is the only attribute value that may be shown), or empty. */
+    private static String shownArn(JsonNode sns) {
+        return sns.path("MessageAttributes").path(LockdownMessage.ARN_ATTRIBUTE).path("Value").asText("");
     }
 
     private EntityArn supportedEntity(String arn) throws RejectedMessage {
@@ -259,10 +394,17 @@ public final class LockdownHandler implements RequestStreamHandler {
         } catch (InvalidArnException e) {
             throw new RejectedMessage(e.getMessage(), arn);
         }
-        if (engine.strategies().forType(entity.type()).isEmpty()) {
+        if (strategies.forType(entity.type()).isEmpty()) {
             throw new RejectedMessage(entity.type().displayName() + "s are not supported by this build", arn);
         }
         return entity;
+    }
+
+    /** Audits a request that was not handled for a reason outside it; the caller makes sure it is retried. */
+    private void notHandled(Invocation invocation, String source, String shownEntity, String reason) {
+        log.event("ERROR", "not-handled", "source", source, "entity", AuditMessage.untrusted(shownEntity), "reason", reason);
+        audit.publish(AuditMessage.notHandled(shownEntity, reason, source, invocation.requestId, clock.instant()));
+        invocation.notHandled(source, shownEntity, reason);
     }
 
     private void reject(Invocation invocation, String source, String shownEntity, String reason) {
@@ -304,6 +446,15 @@ public final class LockdownHandler implements RequestStreamHandler {
             result.put("outcome", report.outcome().json());
             result.put("summary", report.summary());
             result.set("report", Json.mapper().valueToTree(report));
+        }
+
+        void notHandled(String source, String shownEntity, String reason) {
+            ObjectNode result = results.addObject();
+            result.put("source", source);
+            result.put("event", "failed");
+            result.put("entity", AuditMessage.untrusted(shownEntity));
+            result.put("outcome", "failed");
+            result.put("summary", "Not handled: " + reason);
         }
 
         void rejected(String source, String shownEntity, String reason) {

@@ -2,27 +2,37 @@ package io.entitylockdown.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.core.report.Operation;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * A lockdown request read from one SNS record, not yet authenticated.
  *
  * <p>Two formats: the original solution's message attributes {@code Arn} and {@code ExternalId}
  * (String), whatever the body; or, without those attributes, a JSON body
- * {@code {"arn": "...", "externalId": "..."}}.
+ * {@code {"arn": "...", "externalId": "..."}}. Either may ask for another operation than containment:
+ * the String attribute {@code Operation}, or {@code "operation"} in the JSON body, one of
+ * {@code contain} (the default), {@code status} and {@code release}.
+ *
+ * <p>Nothing a sender wrote is ever repeated in a rejection except the ARN: not the ExternalId, not
+ * the value of any other attribute (a rejection reaches the audit e-mail and the log).
  *
  * @param arn        the entity ARN as given (not yet validated)
  * @param externalId what the publisher presented; never log it
+ * @param operation  what the sender asks for: {@link Operation#CONTAIN}, {@link Operation#STATUS} or
+ *                   {@link Operation#RELEASE}
  */
-record LockdownMessage(String arn, String externalId) {
+record LockdownMessage(String arn, String externalId, Operation operation) {
     /** An ARN is at most 2048 characters and an ExternalId 1224: anything far larger is not a request. */
     static final int MAX_MESSAGE_BYTES = 16 * 1024;
     static final String ARN_ATTRIBUTE = "Arn";
     static final String EXTERNAL_ID_ATTRIBUTE = "ExternalId";
+    static final String OPERATION_ATTRIBUTE = "Operation";
 
     @Override
     public String toString() {
-        return "LockdownMessage[arn=" + arn + ", externalId=(hidden)]";
+        return "LockdownMessage[arn=" + arn + ", externalId=(hidden), operation=" + operation.json() + "]";
     }
 
     /** Reads the {@code Sns} object of a Lambda SNS event record. */
@@ -35,10 +45,13 @@ record LockdownMessage(String arn, String externalId) {
             throw new RejectedMessage("The message is " + size + " bytes; a lockdown request is at most "
                     + MAX_MESSAGE_BYTES + " bytes (an ARN and an ExternalId)", shownArn);
         }
+        Operation fromAttribute = attributes.has(OPERATION_ATTRIBUTE)
+                ? operation(stringAttribute(attributes, OPERATION_ATTRIBUTE, shownArn), "message attribute Operation", shownArn)
+                : null;
         if (attributes.has(ARN_ATTRIBUTE) || attributes.has(EXTERNAL_ID_ATTRIBUTE)) {
             String arn = stringAttribute(attributes, ARN_ATTRIBUTE, shownArn);
             String externalId = stringAttribute(attributes, EXTERNAL_ID_ATTRIBUTE, shownArn);
-            return new LockdownMessage(arn, externalId);
+            return new LockdownMessage(arn, externalId, fromAttribute == null ? Operation.CONTAIN : fromAttribute);
         }
         JsonNode json;
         try {
@@ -58,7 +71,29 @@ record LockdownMessage(String arn, String externalId) {
         if (externalId == null || externalId.isEmpty()) {
             throw new RejectedMessage("The JSON body has no \"externalId\" string", arn);
         }
-        return new LockdownMessage(arn, externalId);
+        Operation fromBody = null;
+        if (json.has("operation")) {
+            if (!json.path("operation").isTextual()) {
+                throw new RejectedMessage("\"operation\" in the JSON body must be a string: contain, status or release", arn);
+            }
+            fromBody = operation(json.path("operation").asText(), "\"operation\" in the JSON body", arn);
+        }
+        if (fromAttribute != null && fromBody != null && fromAttribute != fromBody) {
+            throw new RejectedMessage("The Operation attribute and \"operation\" in the JSON body ask for different "
+                    + "operations; send one of them", arn);
+        }
+        Operation operation = fromAttribute != null ? fromAttribute : fromBody != null ? fromBody : Operation.CONTAIN;
+        return new LockdownMessage(arn, externalId, operation);
+    }
+
+    /** contain, status or release, in any case; the sender's text is not repeated when it is none of them. */
+    private static Operation operation(String text, String where, String shownArn) throws RejectedMessage {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "contain" -> Operation.CONTAIN;
+            case "status" -> Operation.STATUS;
+            case "release" -> Operation.RELEASE;
+            default -> throw new RejectedMessage("The " + where + " must be contain, status or release", shownArn);
+        };
     }
 
     private static String stringAttribute(JsonNode attributes, String name, String shownArn) throws RejectedMessage {

@@ -113,6 +113,33 @@ class HandlerEc2IT {
     }
 
     @Test
+    void handle_phase2DeliveredAgainAfterRelease_leavesTheReleasedInstanceAlone() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(fixture.environment());
+        env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(WINDOW));
+        env.put("LOCKDOWN_SNAPSHOT", "false");
+        LockdownHandler handler = fixture.handler(env);
+        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        List<String> original = groupsOfEveryInterface().stream()
+                .map(groups -> groups.stream().map(GroupIdentifier::groupId).sorted().toList().toString()).toList();
+        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+        Message queued = receivePhase2();
+        HandlerFixture.invoke(handler, HandlerFixture.sqsEvent(queued.messageId(), queued.body()));
+        JsonNode released = HandlerFixture.invoke(handler, HandlerFixture.snsEvent(Map.of("Arn", arn,
+                "ExternalId", HandlerFixture.EXTERNAL_ID, "Operation", "release"), "release " + arn));
+        assertThat(released.at("/results/0/event").asText()).as(released.toString()).isEqualTo("succeeded");
+
+        // SQS delivers at least once: the same signed phase-2 message arrives again, after the release
+        JsonNode late = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent(queued.messageId(), queued.body()));
+
+        assertThat(late.at("/results/0/event").asText()).as(late.toString()).isEqualTo("succeeded");
+        assertThat(late.at("/results/0/report/steps/1/detail").asText()).contains("was released at");
+        assertThat(late.path("batchItemFailures")).isEmpty();
+        assertThat(groupsOfEveryInterface().stream()
+                .map(groups -> groups.stream().map(GroupIdentifier::groupId).sorted().toList().toString()).toList())
+                .as("the original groups, not the isolation group").isEqualTo(original);
+    }
+
+    @Test
     void handle_phase2MessageForAnotherInstance_isRejected() throws Exception {
         String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
         String body = Phase2Message.create(arn, WINDOW, java.time.Instant.now(),

@@ -60,12 +60,7 @@ class HandlerFindingsIT {
     private MotoServer moto;
     private HandlerFixture fixture;
     private AccountSessions setup;
-    /**
-     * Calls of the handlers of this class. Not {@code HandlerFixture.HANDLER_CALLS}: the least-privilege
-     * test would then require securityhub:BatchUpdateFindings of the execution role, which the proposed
-     * template in docs/findings.md grants but deploy/lockdown.yaml does not have yet; the integrator
-     * switches this to HANDLER_CALLS when merging that template.
-     */
+    /** Calls of this test's handlers; every call also goes to HandlerFixture.HANDLER_CALLS for the least-privilege test. */
     private final CallRecorder calls = new CallRecorder();
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
 
@@ -95,7 +90,7 @@ class HandlerFindingsIT {
     }
 
     private LockdownHandler handler(Map<String, String> env, ExecutionInterceptor... extra) {
-        List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(calls));
+        List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(HandlerFixture.HANDLER_CALLS, calls));
         interceptors.addAll(List.of(extra));
         AwsSettings aws = new AwsSettings(moto.endpoint(), Region.US_EAST_1,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), interceptors,

@@ -26,6 +26,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -93,12 +94,44 @@ final class HandlerFixture implements AutoCloseable {
     }
 
     LockdownHandler handler(Map<String, String> env, ExecutionInterceptor... faults) {
+        return handler(env, Clock.systemUTC(), faults);
+    }
+
+    LockdownHandler handler(Map<String, String> env, Clock clock, ExecutionInterceptor... faults) {
+        return new LockdownHandler(env, aws(faults), clock, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+    }
+
+    /** A handler whose engine runs these strategies instead of the standard ones. */
+    LockdownHandler handler(Map<String, String> env, io.entitylockdown.core.strategy.StrategyRegistry strategies) {
+        return new LockdownHandler(env, aws(), Clock.systemUTC(), new PrintStream(logBytes, true, StandardCharsets.UTF_8),
+                strategies);
+    }
+
+    private AwsSettings aws(ExecutionInterceptor... faults) {
         List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(HANDLER_CALLS, calls));
         interceptors.addAll(List.of(faults));
-        AwsSettings aws = new AwsSettings(moto.endpoint(), Region.US_EAST_1, credentials(), interceptors,
+        return new AwsSettings(moto.endpoint(), Region.US_EAST_1, credentials(), interceptors,
                 Duration.ofSeconds(10), Duration.ofSeconds(30), 2);
-        return new LockdownHandler(env, aws, Clock.systemUTC(),
-                new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+    }
+
+    /** A Secrets Manager secret in the security account holding {@code value}; returns its ARN. */
+    String createSecret(String name, String value) {
+        try (SecretsManagerClient secrets = secretsManager()) {
+            return secrets.createSecret(b -> b.name(name).secretString(value)).arn();
+        }
+    }
+
+    SecretsManagerClient secretsManager() {
+        return SecretsManagerClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(credentials()).build();
+    }
+
+    /** The deployed function's variables: the ExternalId in a secret, not in the environment. */
+    Map<String, String> environmentWithSecret(String secretArn) {
+        Map<String, String> env = environment();
+        env.remove("LOCKDOWN_EXTERNAL_ID");
+        env.put("LOCKDOWN_EXTERNAL_ID_SECRET_ARN", secretArn);
+        return env;
     }
 
     /** Runs the handler; returns its response. Exceptions propagate (the test asserts on them). */

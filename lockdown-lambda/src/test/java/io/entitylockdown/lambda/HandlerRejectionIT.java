@@ -32,6 +32,8 @@ class HandlerRejectionIT {
     private static final String WRONG_ID = "guessed-external-id-9876543210";
 
     private HandlerFixture fixture;
+    /** The subjects, bodies and entity attributes of the audits the last assertRejected read. */
+    private final StringBuilder auditTexts = new StringBuilder();
     private AccountSessions setup;
     private IamClient memberIam;
 
@@ -57,6 +59,31 @@ class HandlerRejectionIT {
 
         assertRejected(response, "does not match this deployment's ExternalId");
         assertThat(fixture.logs()).doesNotContain(WRONG_ID).doesNotContain(HandlerFixture.EXTERNAL_ID);
+    }
+
+    @Test
+    void handle_withExtraAttributesAndAWrongExternalId_echoesNoAttributeValueButTheArn() throws Exception {
+        String ticket = "INC-4711-do-not-echo-this";
+        String requester = "requester-value-never-shown";
+        JsonNode response = HandlerFixture.invoke(fixture.handler(), HandlerFixture.snsEvent(Map.of("Arn", USER_ARN,
+                "ExternalId", WRONG_ID, "Ticket", ticket, "Requester", requester), "Contain " + USER_ARN));
+
+        assertRejected(response, "does not match");
+        String everythingShown = fixture.logs() + response + auditTexts;
+        assertThat(everythingShown).contains(USER_ARN)
+                .doesNotContain(ticket).doesNotContain(requester).doesNotContain(WRONG_ID)
+                .doesNotContain(HandlerFixture.EXTERNAL_ID);
+    }
+
+    @Test
+    void handle_whenAnAttributeHasTheWrongType_rejectsWithoutEchoingItsValue() throws Exception {
+        String event = HandlerFixture.snsEvent(Map.of("Arn", USER_ARN, "ExternalId", WRONG_ID), "lockdown")
+                .replace("\"ExternalId\":{\"Type\":\"String\"", "\"ExternalId\":{\"Type\":\"String.Array\"");
+
+        JsonNode response = HandlerFixture.invoke(fixture.handler(), event);
+
+        assertRejected(response, "must be of type String");
+        assertThat(fixture.logs() + response).doesNotContain(WRONG_ID);
     }
 
     @Test
@@ -137,7 +164,7 @@ class HandlerRejectionIT {
         JsonNode response = HandlerFixture.invoke(fixture.handler(env),
                 HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
 
-        assertRejected(response, "LOCKDOWN_EXTERNAL_ID is not set");
+        assertRejected(response, "neither LOCKDOWN_EXTERNAL_ID_SECRET_ARN nor LOCKDOWN_EXTERNAL_ID is set");
     }
 
     /** Rejected in the response and the audit, nothing but the audit publish sent to AWS, user untouched. */
@@ -145,6 +172,9 @@ class HandlerRejectionIT {
         assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
         assertThat(response.at("/results/0/summary").asText()).contains(reason);
         List<HandlerFixture.Audit> audits = fixture.audits();
+        auditTexts.setLength(0);
+        audits.forEach(a -> auditTexts.append(a.subject()).append('\n').append(a.body()).append('\n')
+                .append(a.entity()).append('\n'));
         assertThat(audits).hasSize(1);
         assertThat(audits.get(0).event()).isEqualTo("rejected");
         assertThat(audits.get(0).subject()).startsWith("Lockdown request REJECTED").hasSizeLessThanOrEqualTo(100);

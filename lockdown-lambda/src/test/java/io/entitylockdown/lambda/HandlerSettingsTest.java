@@ -12,7 +12,8 @@ class HandlerSettingsTest {
     void fromEnvironment_defaults() {
         HandlerSettings settings = HandlerSettings.fromEnvironment(Map.of());
 
-        assertThat(settings.secret()).isNull();
+        assertThat(settings.externalId()).isNull();
+        assertThat(settings.externalIdSecretArn()).isEmpty();
         assertThat(settings.options().windowSeconds()).isEqualTo(60);
         assertThat(settings.options().snapshot()).isTrue();
         assertThat(settings.options().dryRun()).isFalse();
@@ -26,10 +27,41 @@ class HandlerSettingsTest {
                 "LOCKDOWN_AUDIT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:audit",
                 "LOCKDOWN_PHASE2_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/p2"));
 
-        assertThat(settings.secret().matches("abcdefghijklmnop")).isTrue();
+        assertThat(settings.externalId().matches("abcdefghijklmnop")).isTrue();
         assertThat(settings.options().windowSeconds()).isEqualTo(900);
         assertThat(settings.options().snapshot()).isFalse();
         assertThat(settings.phase2QueueUrl()).endsWith("/p2");
+    }
+
+    @Test
+    void fromEnvironment_readsTheSecretArn_andItsRegion() {
+        HandlerSettings settings = HandlerSettings.fromEnvironment(Map.of("LOCKDOWN_EXTERNAL_ID_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:entity-lockdown-external-id-AbCdEf"));
+
+        assertThat(settings.externalId()).isNull();
+        assertThat(settings.externalIdSecretArn()).endsWith(":secret:entity-lockdown-external-id-AbCdEf");
+        assertThat(settings.secretRegion()).isEqualTo("eu-west-1");
+    }
+
+    @Test
+    void fromEnvironment_insideTheLambdaRuntime_refusesAPlainExternalId_withoutEchoingIt() {
+        assertThatThrownBy(() -> HandlerSettings.fromEnvironment(Map.of("LOCKDOWN_EXTERNAL_ID", "abcdefghijklmnop",
+                "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")))
+                .hasMessageContaining("LOCKDOWN_EXTERNAL_ID_SECRET_ARN").hasMessageContaining("lambda:GetFunctionConfiguration")
+                .hasMessageNotContaining("abcdefghijklmnop");
+        assertThat(HandlerSettings.fromEnvironment(Map.of("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001",
+                "LOCKDOWN_EXTERNAL_ID_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"))
+                .externalIdSecretArn()).isNotEmpty();
+    }
+
+    @Test
+    void fromEnvironment_whenBothOrABadArnAreGiven_failsNamingTheVariables() {
+        assertThatThrownBy(() -> HandlerSettings.fromEnvironment(Map.of("LOCKDOWN_EXTERNAL_ID", "abcdefghijklmnop",
+                "LOCKDOWN_EXTERNAL_ID_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf")))
+                .hasMessageContaining("both").hasMessageNotContaining("abcdefghijklmnop");
+        assertThatThrownBy(() -> HandlerSettings.fromEnvironment(Map.of("LOCKDOWN_EXTERNAL_ID_SECRET_ARN",
+                "entity-lockdown-external-id")))
+                .hasMessageContaining("LOCKDOWN_EXTERNAL_ID_SECRET_ARN").hasMessageContaining("not a Secrets Manager secret ARN");
     }
 
     @Test

@@ -27,7 +27,7 @@ class LeastPrivilegeTest {
     static final Path HANDLER_OBSERVED = HandlerFixture.OBSERVED;
 
     /** Calls the execution role makes itself (never the member role); they must be in the execution role's policy. */
-    private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs");
+    private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs", "secretsmanager", "securityhub");
 
     /**
      * Granted but never seen in a test, each with the reason it cannot be observed against moto. Keep it tiny.
@@ -79,12 +79,44 @@ class LeastPrivilegeTest {
         }
     }
 
+    /**
+     * Both templates: the member role trusts the lockdown's execution role and the named responders, nobody
+     * else, and every Allow needs the ExternalId; with RequireResponderMfa the responders also need MFA. The
+     * trust document is {@code !If [RespondersNeedMfa, withMfa, withoutMfa]}, read as that list.
+     */
     @Test
-    void memberRole_trustsOnlyTheExecutionRoleWithTheExternalId() {
-        JsonNode trust = memberTemplate.at("/Resources/MemberRole/Properties/AssumeRolePolicyDocument/Statement");
-        assertThat(trust).hasSize(1);
-        assertThat(trust.get(0).at("/Principal/AWS").asText()).isEqualTo("LockdownExecutionRoleArn");
-        assertThat(trust.get(0).at("/Condition/StringEquals/sts:ExternalId").asText()).isEqualTo("ExternalId");
+    void memberRole_trustsTheExecutionRoleAndTheNamedRespondersOnly_withTheExternalId() {
+        Map<JsonNode, String> executionRole = Map.of(memberTemplate, "LockdownExecutionRoleArn",
+                securityTemplate, "ExecutionRole.Arn");
+        for (JsonNode template : List.of(memberTemplate, securityTemplate)) {
+            String execution = executionRole.get(template);
+            JsonNode trust = template.at("/Resources/MemberRole/Properties/AssumeRolePolicyDocument");
+            assertThat(trust.get(0).asText()).isEqualTo("RespondersNeedMfa");
+            JsonNode withMfa = trust.get(1).path("Statement");
+            JsonNode withoutMfa = trust.get(2).path("Statement");
+
+            assertThat(withoutMfa).hasSize(1);
+            JsonNode allow = withoutMfa.get(0);
+            assertThat(allow.path("Effect").asText()).isEqualTo("Allow");
+            assertThat(allow.path("Action").asText()).isEqualTo("sts:AssumeRole");
+            assertThat(allow.at("/Principal/AWS").toString()).as("execution role alone, or with the responders")
+                    .isEqualTo("[\"HasResponders\",[\",\",\"${" + execution + "},${ResponderPrincipals}\"],\""
+                            + execution + "\"]");
+            assertThat(allow.at("/Condition/StringEquals/sts:ExternalId").toString()).contains("ExternalId");
+
+            assertThat(withMfa).hasSize(2);
+            assertThat(withMfa.get(0).at("/Principal/AWS").toString())
+                    .isEqualTo("[\",\",\"${" + execution + "},${ResponderPrincipals}\"]");
+            assertThat(withMfa.get(0).path("Condition")).isEqualTo(allow.path("Condition"));
+            JsonNode mfa = withMfa.get(1);
+            assertThat(mfa.path("Effect").asText()).isEqualTo("Deny");
+            assertThat(mfa.at("/Principal/AWS").toString()).isEqualTo("[\",\",\"ResponderPrincipals\"]");
+            assertThat(mfa.at("/Condition/BoolIfExists/aws:MultiFactorAuthPresent").asText()).isEqualTo("false");
+
+            assertThat(template.at("/Parameters/ResponderPrincipals/AllowedPattern").asText())
+                    .as("responders are IAM roles or users, never an account root or *").contains("(role|user)/")
+                    .doesNotContain("root");
+        }
         assertThat(memberTemplate.at("/Parameters/ExternalId/NoEcho").asBoolean()).isTrue();
         assertThat(memberTemplate.at("/Parameters/ExternalId/MinLength").asInt()).isGreaterThanOrEqualTo(16);
     }

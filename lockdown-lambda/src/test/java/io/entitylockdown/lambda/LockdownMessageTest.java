@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.core.report.Operation;
 import org.junit.jupiter.api.Test;
 
 class LockdownMessageTest {
@@ -41,7 +42,38 @@ class LockdownMessageTest {
     void fromSns_jsonBody_readsArnAndExternalId() throws Exception {
         LockdownMessage message = LockdownMessage.fromSns(sns("{\"arn\":\"" + ARN + "\",\"externalId\":\"secret-1\"}"));
 
-        assertThat(message).isEqualTo(new LockdownMessage(ARN, "secret-1"));
+        assertThat(message).isEqualTo(new LockdownMessage(ARN, "secret-1", Operation.CONTAIN));
+    }
+
+    @Test
+    void fromSns_operation_defaultsToContain_andIsReadFromTheAttributeOrTheBody() throws Exception {
+        JsonNode original = attribute(attribute(sns("x"), "Arn", "String", ARN), "ExternalId", "String", "secret-1");
+        JsonNode release = attribute(attribute(attribute(sns("x"), "Arn", "String", ARN), "ExternalId", "String",
+                "secret-1"), "Operation", "String", "Release");
+        JsonNode statusBody = sns("{\"arn\":\"" + ARN + "\",\"externalId\":\"secret-1\",\"operation\":\"status\"}");
+        JsonNode bodyWithAttribute = attribute(sns("{\"arn\":\"" + ARN + "\",\"externalId\":\"secret-1\"}"),
+                "Operation", "String", "release");
+
+        assertThat(LockdownMessage.fromSns(original).operation()).isEqualTo(Operation.CONTAIN);
+        assertThat(LockdownMessage.fromSns(release).operation()).isEqualTo(Operation.RELEASE);
+        assertThat(LockdownMessage.fromSns(statusBody).operation()).isEqualTo(Operation.STATUS);
+        assertThat(LockdownMessage.fromSns(bodyWithAttribute).operation()).isEqualTo(Operation.RELEASE);
+    }
+
+    @Test
+    void fromSns_whenOperationIsUnknownOrConflicting_rejectsWithoutRepeatingIt() {
+        JsonNode unknown = attribute(attribute(attribute(sns("x"), "Arn", "String", ARN), "ExternalId", "String",
+                "secret-1"), "Operation", "String", "drop-database-7731");
+        JsonNode isolate = sns("{\"arn\":\"" + ARN + "\",\"externalId\":\"secret-1\",\"operation\":\"isolate\"}");
+        JsonNode conflicting = attribute(sns("{\"arn\":\"" + ARN + "\",\"externalId\":\"secret-1\",\"operation\":\"status\"}"),
+                "Operation", "String", "release");
+
+        assertThatThrownBy(() -> LockdownMessage.fromSns(unknown)).isInstanceOf(RejectedMessage.class)
+                .hasMessageContaining("contain, status or release").hasMessageNotContaining("drop-database-7731");
+        assertThatThrownBy(() -> LockdownMessage.fromSns(isolate)).isInstanceOf(RejectedMessage.class)
+                .hasMessageContaining("contain, status or release");
+        assertThatThrownBy(() -> LockdownMessage.fromSns(conflicting)).isInstanceOf(RejectedMessage.class)
+                .hasMessageContaining("different operations");
     }
 
     @Test

@@ -355,8 +355,11 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         steps.add("delete the policy " + CredentialDenyPolicy.perInstanceName(run.id) + " from the instance profile's "
                 + "role(s): aws iam delete-role-policy --role-name ROLE --policy-name "
                 + CredentialDenyPolicy.perInstanceName(run.id));
-        steps.add("remove the lockdown tags: aws ec2 delete-tags --resources " + run.id + " --tags " + String.join(" ",
-                EntityRecords.keys(run.tags).stream().map(k -> Shell.quote("Key=" + k)).toList()) + " --region " + region);
+        if (!EntityRecords.keys(run.tags).isEmpty()) {
+            steps.add("remove the lockdown tags: aws ec2 delete-tags --resources " + run.id + " --tags "
+                    + String.join(" ", EntityRecords.keys(run.tags).stream().map(k -> Shell.quote("Key=" + k)).toList())
+                    + " --region " + region);
+        }
         report.note("Manual release of " + run.id + ": " + String.join("; ", steps) + ".");
     }
 

@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.iam.model.Role;
  * instance ({@link CredentialDenyPolicy}). Stolen copies of those credentials die with it, wherever they
  * are used; other instances on the same profile keep working. Each instance has its own policy, so
  * containments of instances sharing a role never overwrite each other; the price is the role's inline
- * quota (about 45 contained instances per role), beyond which the step fails and says to contain the
+ * quota (41 contained instances per role with no other inline policy), beyond which the step fails and says to contain the
  * role itself.
  */
 final class InstanceCredentials implements InstanceEffect {
@@ -149,7 +149,8 @@ final class InstanceCredentials implements InstanceEffect {
             if ("LimitExceeded".equals(AwsErrors.code(e))) {
                 throw new LockdownException(AwsErrors.describe(e, "iam:PutRolePolicy") + ". Role " + roleName
                         + " has no inline policy space left for " + name + " (IAM allows 10,240 characters of inline "
-                        + "policy per role; each contained instance takes about 220). This instance's credentials are "
+                        + "policy per role; this instance's policy takes " + CredentialDenyPolicy.quotaSize(document)
+                        + "). This instance's credentials are "
                         + "NOT denied. If the instances on this role are compromised together, contain the role itself "
                         + "(lockdown contain " + io.entitylockdown.core.Shell.quote(roleArnOf(run, roleName))
                         + "); otherwise release contained instances that no longer need it, or remove the instance "

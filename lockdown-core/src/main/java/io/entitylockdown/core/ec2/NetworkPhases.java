@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterface;
@@ -227,10 +228,31 @@ final class NetworkPhases implements InstanceEffect {
         List<Parallel.Task> calls = new ArrayList<>();
         calls.add(() -> run.ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(id).groups(groups)));
         if (alsoInstance) {
-            calls.add(() -> run.ec2.modifyInstanceAttribute(b -> b.instanceId(run.id).groups(groups)));
+            calls.add(() -> {
+                try {
+                    run.ec2.modifyInstanceAttribute(b -> b.instanceId(run.id).groups(groups));
+                } catch (Ec2Exception e) {
+                    if (!severalInterfaces(e)) {
+                        throw e;
+                    }
+                    // AWS keeps groups per interface only and refuses the instance-level call on an
+                    // instance with several interfaces; the interface call above is the whole change there
+                }
+            });
         }
         run.parallel().calls(calls);
         return StepOutcome.done(id + ": groups " + current + " replaced with " + what);
+    }
+
+    /**
+     * AWS's answer to ModifyInstanceAttribute --groups on an instance with more than one interface
+     * (InvalidInstanceID, "There are multiple interfaces attached to instance ..."). moto accepts the call
+     * and needs it, because it keeps instance-level groups apart from the interfaces' (docs/testing.md).
+     */
+    static boolean severalInterfaces(Ec2Exception e) {
+        var details = e.awsErrorDetails();
+        return details != null && "InvalidInstanceID".equals(details.errorCode()) && details.errorMessage() != null
+                && details.errorMessage().toLowerCase(java.util.Locale.ROOT).contains("multiple interfaces");
     }
 
     /** After phase 1: every interface in the untracked (or already the isolation) group, timeouts short. */

@@ -16,6 +16,10 @@ import java.util.regex.Pattern;
  *
  * <p>Patterns are ARNs in which {@code *} matches any run of characters and {@code ?} one character,
  * e.g. {@code arn:aws:iam::*:role/BreakGlass*}, compared without regard to case (as IAM compares names).
+ * An IAM user or role matches with or without its path: {@code arn:aws:iam::*:role/BreakGlass} protects
+ * {@code role/admin/BreakGlass}, because IAM names are unique in an account whatever the path, and a
+ * pattern that names one exactly ({@code role/admin/BreakGlass}) protects that name given without its
+ * path too. A Lambda function matches with any version or alias.
  */
 public final class Guardrails {
     private final List<Glob> protectedPatterns;
@@ -93,10 +97,50 @@ public final class Guardrails {
      * so "role/BREAKGLASS" can only be the role "BreakGlass" and must not slip past. For the other
      * types this may refuse more than asked, which is the safe direction for a guardrail.
      */
-    private record Glob(String text, Pattern pattern) {
+    private record Glob(String text, Pattern pattern, Pattern byName) {
         boolean matches(EntityArn entity) {
-            return pattern.matcher(entity.arn()).matches() || pattern.matcher(entity.unqualifiedArn()).matches();
+            if (pattern.matcher(entity.arn()).matches() || pattern.matcher(entity.unqualifiedArn()).matches()) {
+                return true;
+            }
+            String withoutPath = withoutPath(entity);
+            if (withoutPath == null) {
+                return false;
+            }
+            return pattern.matcher(withoutPath).matches() || byName != null && byName.matcher(withoutPath).matches();
         }
+    }
+
+    /** {@code arn:P:iam::A:role/NAME} for an IAM user or role, whatever its path; null for anything else. */
+    private static String withoutPath(EntityArn entity) {
+        if (!entity.type().isGlobal()) {
+            return null;
+        }
+        String kind = entity.type() == EntityType.IAM_USER ? "user" : "role";
+        return "arn:" + entity.partition() + ":iam::" + entity.accountId() + ":" + kind + "/" + entity.name();
+    }
+
+    /**
+     * For an IAM pattern that names a user or role exactly under a path ({@code role/admin/BreakGlass}, or
+     * {@code role/*}{@code /BreakGlass}), the pattern of that name without its path; else null. A name with a
+     * wildcard ({@code role/admin/Break*}) is not widened: it would reach roles of other paths.
+     */
+    private static Pattern byName(String glob) {
+        String[] parts = glob.split(":", 6);
+        if (parts.length < 6 || !parts[2].equals("iam")) {
+            return null;
+        }
+        String resource = parts[5];
+        int kindEnd = resource.indexOf('/');
+        int last = resource.lastIndexOf('/');
+        if (kindEnd < 0 || last == kindEnd) {
+            return null;
+        }
+        String kind = resource.substring(0, kindEnd);
+        String name = resource.substring(last + 1);
+        if (!(kind.equals("role") || kind.equals("user")) || name.isEmpty() || name.contains("*") || name.contains("?")) {
+            return null;
+        }
+        return compile(String.join(":", parts[0], parts[1], parts[2], parts[3], parts[4], kind + "/" + name));
     }
 
     private static List<Glob> compileAll(Collection<String> globs, String what, String variable) {
@@ -106,7 +150,7 @@ public final class Guardrails {
                 throw new IllegalArgumentException("The " + what + " '" + glob + "' in " + variable
                         + " is not an ARN or ARN pattern (it must start with 'arn:'; * and ? are wildcards)");
             }
-            patterns.add(new Glob(glob, compile(glob)));
+            patterns.add(new Glob(glob, compile(glob), byName(glob)));
         }
         return List.copyOf(patterns);
     }

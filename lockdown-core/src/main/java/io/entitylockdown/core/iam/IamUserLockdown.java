@@ -152,7 +152,19 @@ public final class IamUserLockdown implements ContainmentStrategy {
         AtomicReference<Instant> cutOff = new AtomicReference<>();
         restores.add(() -> cutOff.set(release.denial().lift(record.policy(), verified.at(),
                 verified.state().attachedDenyAll())));
-        if (ctx.options().reactivateKeys()) {
+        // Keys come back only from a containment in force: a genuine record replayed onto a released user (its
+        // tags are writable by whoever held it) must not switch on keys an earlier release left off.
+        boolean denyInForce = ctx.options().reactivateKeys() && !recordedKeys.isEmpty()
+                && (record.policy().flatMap(d -> ContainmentPolicy.parse(d, user.arn()))
+                        .map(ContainmentPolicy.Form::denyAll).orElse(false)
+                || verified.state().attachedDenyAll() && release.denial().observe(record.policy()).awsDenyAll());
+        if (ctx.options().reactivateKeys() && !recordedKeys.isEmpty() && !denyInForce) {
+            report.record("reactivate-access-keys", "iam:UpdateAccessKey", StepOutcome.failed("left access key(s) "
+                    + recordedKeys + " as they are: the record names them, but no lockdown deny is in force on "
+                    + user.describe() + ", so this is not a containment being released (released already, or a record "
+                    + "put back on the user). If you are sure, reactivate by hand: aws iam update-access-key --user-name "
+                    + Shell.quote(user.name()) + " --access-key-id KEY --status Active"), 0);
+        } else if (ctx.options().reactivateKeys()) {
             restores.add(() -> report.step("reactivate-access-keys", "iam:UpdateAccessKey",
                     () -> reactivate(iam, user.name(), recordedKeys,
                             keys.get() == null ? listKeys(iam, user.name()) : keys.get(), ctx.dryRun())));
@@ -167,7 +179,7 @@ public final class IamUserLockdown implements ContainmentStrategy {
             List<Parallel.Task> checks = new ArrayList<>();
             checks.add(() -> release.denial().verifyLifted(cutOff.get(), verified.state().attachedDenyAll(),
                     record.policy().isPresent() || !verified.state().attachedDenyAll()));
-            if (ctx.options().reactivateKeys() && !recordedKeys.isEmpty()) {
+            if (denyInForce) {
                 checks.add(() -> report.verify("access key(s) " + recordedKeys + " active", () -> {
                     List<String> wrong = listKeys(iam, user.name()).stream()
                             .filter(k -> recordedKeys.contains(k.accessKeyId()) && k.status() != StatusType.ACTIVE)

@@ -146,9 +146,11 @@ public final class PrincipalRelease<T> {
             }
         }
         steps.addAll(extraManualSteps);
-        steps.add("then remove the lockdown tags: aws iam untag-" + kind + " --" + kind + "-name " + name
-                + " --tag-keys " + String.join(" ", EntityRecords.keys(found.facts().tags()).stream()
-                        .map(Shell::quote).toList()));
+        var tagKeys = EntityRecords.keys(found.facts().tags());
+        if (!tagKeys.isEmpty()) {
+            steps.add("then remove the lockdown tags: aws iam untag-" + kind + " --" + kind + "-name " + name
+                    + " --tag-keys " + String.join(" ", tagKeys.stream().map(Shell::quote).toList()));
+        }
         report.note("Manual release of " + principal.describe() + ": " + String.join("; ", steps) + ".");
     }
 

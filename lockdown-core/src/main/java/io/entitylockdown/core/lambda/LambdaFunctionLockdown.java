@@ -289,9 +289,10 @@ public final class LambdaFunctionLockdown implements ContainmentStrategy {
                 + " --reserved-concurrent-executions N --region " + region + ", or, if it had none, aws lambda "
                 + "delete-function-concurrency --function-name " + Shell.quote(function.name()) + " --region " + region
                 + "); release its execution role " + Shell.quote(fn.function().configuration().role())
-                + " if it was denied for this function; then remove the lockdown tags (aws lambda untag-resource "
-                + "--resource " + Shell.quote(function.unqualifiedArn()) + " --tag-keys " + String.join(" ",
-                        EntityRecords.keys(fn.tags()).stream().map(Shell::quote).toList()) + ").");
+                + " if it was denied for this function" + (EntityRecords.keys(fn.tags()).isEmpty() ? "."
+                        : "; then remove the lockdown tags (aws lambda untag-resource --resource "
+                                + Shell.quote(function.unqualifiedArn()) + " --tag-keys " + String.join(" ",
+                                        EntityRecords.keys(fn.tags()).stream().map(Shell::quote).toList()) + ")."));
     }
 
     private static StepOutcome restoreConcurrency(LambdaFunction function, Integer now, Integer prior, boolean dryRun) {

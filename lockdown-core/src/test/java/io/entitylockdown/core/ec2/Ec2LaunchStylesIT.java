@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.testkit.MotoExtension;
@@ -89,6 +91,43 @@ class Ec2LaunchStylesIT {
             lab.attachInterface(instance.instanceId(), 1, dbGroup);
 
             containIsolateRelease(lab, engine, instance);
+        }
+    }
+
+    /**
+     * AWS refuses ModifyInstanceAttribute --groups on an instance with several interfaces; moto accepts it.
+     * The interceptor lets moto apply the call (moto's model needs it) and then answers the engine as AWS
+     * does, so the run shows what AWS would: the interface calls carry the change, nothing fails.
+     */
+    @Test
+    void launchedWithSecurityGroupIds_twoInterfaces_whereAwsRefusesTheInstanceLevelCall(MotoServer moto) {
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor asAws =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void afterExecution(software.amazon.awssdk.core.interceptor.Context.AfterExecution context,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                        if (context.request() instanceof software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest modify
+                                && modify.hasGroups()) {
+                            refused.incrementAndGet();
+                            throw software.amazon.awssdk.services.ec2.model.Ec2Exception.builder().statusCode(400)
+                                    .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                                            .errorCode("InvalidInstanceID").serviceName("Ec2")
+                                            .errorMessage("There are multiple interfaces attached to instance '"
+                                                    + modify.instanceId() + "'. Please specify an interface ID for "
+                                                    + "the operation instead.").build())
+                                    .build();
+                        }
+                    }
+                };
+        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
+                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), asAws)) {
+            Instance instance = lab.instanceWithSecurityGroupIds(null, lab.appGroupId);
+            lab.attachInterface(instance.instanceId(), 1, lab.group("db", "database"));
+
+            containIsolateRelease(lab, engine, instance);
+
+            assertThat(refused.get()).as("the instance-level call was made and refused in every phase").isEqualTo(3);
         }
     }
 

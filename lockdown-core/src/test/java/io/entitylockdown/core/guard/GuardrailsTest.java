@@ -77,6 +77,63 @@ class GuardrailsTest {
     }
 
     @Test
+    void patternWithoutPath_protectsTheRoleOrUserUnderAnyPath() {
+        Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:role/BreakGlass", "arn:aws:iam::*:user/Break*"),
+                List.of(), List.of(), MEMBER_ROLE);
+
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/admin/BreakGlass"))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("is protected", "role/BreakGlass'"));
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/a/b/breakglass")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:user/ops/BreakGlassAdmin")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/admin/BreakGlass2")).isEmpty();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/BreakGlass/ops")).isEmpty();
+    }
+
+    @Test
+    void patternWithPath_protectsThatNameGivenWithoutItsPath_butAWildcardNameIsNotWidened() {
+        Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:role/admin/BreakGlass",
+                "arn:aws:iam::*:user/ops/deploy-*"), List.of(), List.of(), MEMBER_ROLE);
+
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/admin/BreakGlass")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/BreakGlass"))
+                .as("IAM names are unique in an account whatever the path").isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:user/ops/deploy-bot")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:user/deploy-bot")).isEmpty();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:user/ci/deploy-bot")).isEmpty();
+    }
+
+    @Test
+    void ownExecutionRole_isRefusedWithOrWithoutItsPath() {
+        Guardrails guardrails = Guardrails.of(List.of(), List.of(),
+                List.of("arn:aws:iam::999999999999:role/service/EntityLockdownExecutionRole"), MEMBER_ROLE);
+
+        assertThat(refusal(guardrails, "arn:aws:iam::999999999999:role/EntityLockdownExecutionRole")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::999999999999:role/service/EntityLockdownExecutionRole")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/EntityLockdownExecutionRole")).isEmpty();
+    }
+
+    @Test
+    void ownFunction_fromTheEnvironment_isRefusedWithEveryVersionAndAlias() {
+        String function = "arn:aws:lambda:us-east-1:999999999999:function:entity-lockdown-function";
+        LockdownConfig config = LockdownConfig.fromEnvironment(Map.of("AWS_REGION", "us-east-1",
+                "LOCKDOWN_FUNCTION_ARN", function + ":live"));
+
+        assertThat(refusal(config.guardrails(), function))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("Entity Lockdown's own principals"));
+        assertThat(refusal(config.guardrails(), function + ":live")).isPresent();
+        assertThat(refusal(config.guardrails(), function + ":42")).isPresent();
+        assertThat(refusal(config.guardrails(), function + ":$LATEST")).isPresent();
+        assertThat(refusal(config.guardrails(), "arn:aws:lambda:us-east-1:999999999999:function:entity-lockdown-function2"))
+                .isEmpty();
+        assertThatThrownBy(() -> LockdownConfig.fromEnvironment(Map.of("AWS_REGION", "us-east-1",
+                "LOCKDOWN_FUNCTION_ARN", "arn:aws:iam::999999999999:role/x")))
+                .hasMessageContaining("LOCKDOWN_FUNCTION_ARN").hasMessageContaining("lockdown function's ARN");
+        assertThatThrownBy(() -> LockdownConfig.fromEnvironment(Map.of("AWS_REGION", "us-east-1",
+                "LOCKDOWN_FUNCTION_ARN", "entity-lockdown-function")))
+                .hasMessageContaining("LOCKDOWN_FUNCTION_ARN");
+    }
+
+    @Test
     void allowlist_refusesOtherAccounts_andNamesTheSetting() {
         Guardrails guardrails = Guardrails.of(List.of(), List.of("111111111111", " 333333333333"), List.of(),
                 MEMBER_ROLE);

@@ -6,6 +6,8 @@ import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.securityhub.SecurityHubClient;
@@ -34,7 +37,7 @@ import software.amazon.awssdk.services.securityhub.SecurityHubClient;
 public final class FindingEventHandler {
     private static final Pattern REGION = Pattern.compile("[a-z]{2,4}(-[a-z]{2,10}){1,3}-[0-9]{1,2}");
 
-    private final LockdownEngine engine;
+    private final Supplier<LockdownEngine> engine;
     private final Guardrails guardrails;
     private final ContainmentOptions options;
     private final FindingEventParser parser;
@@ -42,18 +45,21 @@ public final class FindingEventHandler {
     private final SecurityHubUpdate securityHub;
 
     /**
-     * @param engine     the function's engine (member-role access, its guardrails, its step log)
+     * @param engine     the function's engine (member-role access, its guardrails, its step log), built with
+     *                   the deployment's secret when first needed; it throws a {@link LockdownException} when
+     *                   that secret cannot be read
+     * @param own        the function's own sessions (its execution role), for Security Hub
      * @param guardrails the same guardrails, to audit "started" only for what the engine will act on
      * @param options    window and snapshot of the function ({@code LOCKDOWN_WINDOW_SECONDS}, {@code LOCKDOWN_SNAPSHOT})
      * @param policy     which GuardDuty findings are contained automatically
      * @param services   audit topic, log and phase-2 queue of the function
      */
-    public FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
-            AutoContainPolicy policy, FunctionServices services) {
-        this(engine, guardrails, options, policy, services, securityHubClients(engine));
+    public FindingEventHandler(Supplier<LockdownEngine> engine, AccountSessions own, Guardrails guardrails,
+            ContainmentOptions options, AutoContainPolicy policy, FunctionServices services) {
+        this(engine, guardrails, options, policy, services, securityHubClients(own));
     }
 
-    FindingEventHandler(LockdownEngine engine, Guardrails guardrails, ContainmentOptions options,
+    FindingEventHandler(Supplier<LockdownEngine> engine, Guardrails guardrails, ContainmentOptions options,
             AutoContainPolicy policy, FunctionServices services, Function<Region, SecurityHubClient> securityHub) {
         this.engine = engine;
         this.guardrails = guardrails;
@@ -67,10 +73,9 @@ public final class FindingEventHandler {
      * Security Hub clients with the function's shared settings (its own role, retries, timeouts,
      * interceptors, endpoint), on {@link JdkHttpClient} because BatchUpdateFindings is a PATCH.
      */
-    private static Function<Region, SecurityHubClient> securityHubClients(LockdownEngine engine) {
-        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), engine.sessions().settings().attemptTimeout());
-        return region -> engine.sessions().caller().configure(SecurityHubClient.builder(), region).httpClient(http)
-                .build();
+    private static Function<Region, SecurityHubClient> securityHubClients(AccountSessions own) {
+        JdkHttpClient http = new JdkHttpClient(Duration.ofSeconds(5), own.settings().attemptTimeout());
+        return region -> own.caller().configure(SecurityHubClient.builder(), region).httpClient(http).build();
     }
 
     /** True for EventBridge events (top-level source and detail-type): this handler accepts or rejects them. */
@@ -155,7 +160,21 @@ public final class FindingEventHandler {
         if (act && guardrails.refusal(entity).isEmpty()) {
             services.auditStarted(entity, source, requestId);
         }
-        ContainmentReport report = engine.contain(entity.arn(), options.withDryRun(!act), services.phase2());
+        ContainmentReport report;
+        try {
+            report = engine.get().contain(entity.arn(), options.withDryRun(!act), services.phase2());
+        } catch (LockdownException unavailable) {
+            // the deployment's secret could not be read: nothing was done; Lambda retries the event
+            services.log("ERROR", "not-handled", "source", source, "entity", entity.arn(), "reason",
+                    unavailable.getMessage());
+            services.auditNotice(new FindingNotice(FindingNotice.Kind.FAILED, "Finding NOT handled: " + entity.label(),
+                    entity.arn(), entity.accountId(), entity.region(), source, "Reason: " + unavailable.getMessage()
+                            + "\n\nNothing was changed. Lambda retries the event.\n"), requestId);
+            ObjectNode result = result(source, "failed", entity.arn(), "failed", "Not handled: "
+                    + unavailable.getMessage());
+            return new Handling(result, new SecurityHubNote.ResourceOutcome("not handled, retried", entity.label()),
+                    Optional.of(entity.label() + ": " + unavailable.getMessage()));
+        }
         List<String> extra = new ArrayList<>();
         extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
                 + decision.reason() + ".");

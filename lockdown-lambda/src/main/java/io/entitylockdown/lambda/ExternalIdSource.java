@@ -1,0 +1,117 @@
+package io.entitylockdown.lambda;
+
+import io.entitylockdown.core.report.AwsErrors;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+
+/**
+ * Where the function's ExternalId comes from, read when a request first needs it.
+ *
+ * <p>The deployed function names a Secrets Manager secret. It is read lazily, at the first request
+ * after the container started or its SnapStart snapshot was restored, never in the constructor: so the
+ * value is never part of a snapshot, and a restored snapshot never runs with a value it was taken with.
+ * It is read again after {@link #MAX_AGE}, so that a rotated secret takes effect in warm containers
+ * without a new deployment; if that re-read fails, the value read before stays in force.
+ *
+ * <p>After a rotation the value read before stays known for {@link Phase2Message#MAX_AGE}: a phase-2
+ * message signed just before the rotation must still isolate its instance, not be rejected and leave the
+ * instance in the wide-open untracked group.
+ *
+ * <p>For the CLI, {@code lockdown invoke}, the demo and the tests the value may be given directly
+ * ({@code LOCKDOWN_EXTERNAL_ID}); the deployed function refuses that (see {@link HandlerSettings}).
+ */
+final class ExternalIdSource {
+    /** How long a value read from Secrets Manager is used before it is read again. */
+    static final Duration MAX_AGE = Duration.ofMinutes(10);
+
+    private final DeploymentSecret given;
+    private final String secretArn;
+    private final SecretsManagerClient secretsManager;
+    private final Clock clock;
+    private DeploymentSecret read;
+    private Instant readAt;
+    private DeploymentSecret previous;
+    private Instant previousUntil;
+
+    /**
+     * @param secretsManager the client for the secret's region; not called before {@link #current()}
+     */
+    ExternalIdSource(HandlerSettings settings, SecretsManagerClient secretsManager, Clock clock) {
+        this.given = settings.externalId();
+        this.secretArn = settings.externalIdSecretArn();
+        this.secretsManager = secretsManager;
+        this.clock = clock;
+    }
+
+    /** True when an ExternalId is configured (given or in a secret); without one every request is rejected. */
+    boolean configured() {
+        return given != null || !secretArn.isEmpty();
+    }
+
+    /** Where the value comes from, for messages: never the value. */
+    String origin() {
+        return given != null ? HandlerSettings.EXTERNAL_ID : "the secret " + secretArn;
+    }
+
+    /**
+     * The deployment's ExternalId, or empty when none is configured.
+     *
+     * @throws SecretUnavailableException when the secret cannot be read and no earlier value is at hand
+     */
+    synchronized Optional<DeploymentSecret> current() {
+        if (given != null) {
+            return Optional.of(given);
+        }
+        if (secretArn.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        if (read != null && readAt.plus(MAX_AGE).isAfter(now)) {
+            return Optional.of(read);
+        }
+        try {
+            DeploymentSecret fresh = fetch();
+            if (read == null || !read.matches(fresh.value())) {
+                if (read != null) {
+                    previous = read;
+                    previousUntil = now.plus(Phase2Message.MAX_AGE);
+                }
+                read = fresh;
+            }
+            readAt = now;
+            return Optional.of(read);
+        } catch (SecretUnavailableException e) {
+            if (read != null) {
+                // A rotation can wait; a lockdown cannot. Try again at the next request.
+                return Optional.of(read);
+            }
+            throw e;
+        }
+    }
+
+    /** The value in force before the last rotation, while phase-2 messages signed with it may still arrive. */
+    synchronized Optional<DeploymentSecret> previous() {
+        return previous != null && clock.instant().isBefore(previousUntil) ? Optional.of(previous) : Optional.empty();
+    }
+
+    private DeploymentSecret fetch() {
+        GetSecretValueResponse response;
+        try {
+            response = secretsManager.getSecretValue(b -> b.secretId(secretArn));
+        } catch (RuntimeException e) {
+            throw new SecretUnavailableException("The ExternalId could not be read from " + origin() + " ("
+                    + AwsErrors.describe(e, "secretsmanager:GetSecretValue") + "); check that it exists and that the "
+                    + "execution role may read it", e);
+        }
+        DeploymentSecret secret = DeploymentSecret.ofNullable(response.secretString());
+        if (secret == null) {
+            throw new SecretUnavailableException("The secret " + secretArn + " holds no text value (SecretString); "
+                    + "store the ExternalId in it as plain text", null);
+        }
+        return secret;
+    }
+}
