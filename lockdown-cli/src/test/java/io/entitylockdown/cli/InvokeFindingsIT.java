@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MotoExtension.class)
 class InvokeFindingsIT {
+    /** Findings carry no ExternalId, but the function needs the deployment's to assume the member roles. */
+    private static final String EXTERNAL_ID = "findings-test-external-id-0001";
     private static final Path SAMPLES = Path.of("..", "lockdown-lambda", "src", "test", "resources", "io",
             "entitylockdown", "lambda", "findings");
 
@@ -36,7 +38,8 @@ class InvokeFindingsIT {
         ((ObjectNode) findings.get(0).at("/Resources/0")).put("Id", "arn:aws:iam::111111111111:user/mallory");
         Path file = Files.writeString(dir.resolve("custom-action.json"), Json.write(event));
 
-        Cli.Result result = Cli.against(moto).run("invoke", "--event", file.toString());
+        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID)).run("invoke", "--event",
+                file.toString());
 
         assertThat(result.exitCode()).as(result.toString()).isZero();
         JsonNode response = Json.mapper().readTree(result.out());
@@ -62,7 +65,7 @@ class InvokeFindingsIT {
                 .put("instanceId", instanceArn.substring(instanceArn.lastIndexOf('/') + 1));
         Path file = Files.writeString(dir.resolve("guardduty.json"), Json.write(event));
 
-        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_SNAPSHOT", "false")).run("invoke", "--event",
+        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_SNAPSHOT", "false", "LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID)).run("invoke", "--event",
                 file.toString());
 
         assertThat(result.exitCode()).as(result.toString()).isZero();

@@ -119,17 +119,17 @@ class ResponderAccessIT {
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out()).contains("ci-deployer");
         enforceIam(false);
-        assertThat(attachedTo("ci-deployer")).contains("AWSDenyAll");
+        assertThat(Denial.roleDenied(memberIam, "ci-deployer")).isTrue();
 
         enforceIam(true);
         Cli.Result released = as(responder, EXTERNAL_ID).run("release", TARGET);
 
         assertThat(released.exitCode()).as(released.toString()).isZero();
         enforceIam(false);
-        assertThat(attachedTo("ci-deployer")).doesNotContain("AWSDenyAll");
+        assertThat(Denial.ofRole(memberIam, "ci-deployer")).as("release keeps the sessions issued before the "
+                + "containment revoked, and only that").hasValueSatisfying(form -> assertThat(form.denyAll()).isFalse());
         assertThat(memberIam.listRolePolicies(b -> b.roleName("ci-deployer")).policyNames())
-                .as("release keeps the sessions issued before the containment revoked, and only that")
-                .containsExactly("EntityLockdownRevokeOlderSessions");
+                .containsExactly(io.entitylockdown.core.iam.ContainmentPolicy.NAME);
     }
 
     @Test
