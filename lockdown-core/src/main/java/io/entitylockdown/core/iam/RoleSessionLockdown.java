@@ -64,6 +64,16 @@ public final class RoleSessionLockdown implements ContainmentStrategy {
         session.describe(role);
         String document = RoleSessionPolicy.document(role.id(), session.name);
         boolean inForce = role.policy().map(d -> RoleSessionPolicy.isExactly(d, role.id(), session.name)).orElse(false);
+        Optional<String> other = role.policy().flatMap(RoleSessionPolicy::deniedUserId)
+                .filter(id -> !id.equals(session.userId(role)));
+        if (other.isPresent() && other.get().equalsIgnoreCase(session.userId(role))) {
+            // IAM may not tell policy names apart by case: writing would lift the other session's deny
+            report.record("deny-session", "iam:PutRolePolicy", StepOutcome.failed("the policy " + session.policyName
+                    + " on role " + session.role + " already denies another session whose name differs only in case ("
+                    + other.get() + "); it was not replaced, so that session stays denied. Contain the whole role "
+                    + "instead: lockdown contain " + role.arn()), 0);
+            return;
+        }
         String replaced = role.policy().isPresent() && !inForce
                 ? " (a policy of that name was there but was not the lockdown's document: replaced)" : "";
         String what = "requests of session " + session.name + " (aws:userid " + session.userId(role) + ") are denied";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * The inline policy that denies one session of a role, {@code EntityLockdownSession-<session name>}:
@@ -49,6 +50,28 @@ public final class RoleSessionPolicy {
         statement.put("Resource", "*");
         statement.putObject("Condition").putObject("StringEquals").put(USER_ID, userId(roleId, sessionName));
         return document;
+    }
+
+    /**
+     * The {@code aws:userid} a document denies when it is exactly a session deny this class writes (for
+     * any role id and session); empty for anything else.
+     */
+    public static Optional<String> deniedUserId(String document) {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(ContainmentPolicy.decode(document));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (root == null) {
+            return Optional.empty();
+        }
+        String userId = root.at("/Statement/0/Condition/StringEquals").path(USER_ID).asText("");
+        int colon = userId.indexOf(':');
+        if (colon < 1 || !tree(userId.substring(0, colon), userId.substring(colon + 1)).equals(root)) {
+            return Optional.empty();
+        }
+        return Optional.of(userId);
     }
 
     /** True when {@code document} (URL-encoded as IAM returns it, or not) is exactly the lockdown's for this session. */

@@ -161,6 +161,25 @@ class RoleSessionLockdownIT {
     }
 
     @Test
+    void aSessionWhoseNameDiffersOnlyInCase_neverLiftsTheOthersDeny(MotoServer moto) {
+        // IAM may treat policy names without regard to case; model that by planting the other session's deny
+        // under this session's policy name
+        iam.putRolePolicy(b -> b.roleName(ROLE).policyName("EntityLockdownSession-Build-4711")
+                .policyDocument(RoleSessionPolicy.document(roleId, "build-4711")));
+        ContainmentReport report;
+        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+            report = engine.contain("arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/Build-4711", OPTIONS);
+        }
+
+        assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(entitySteps(report)).singleElement().satisfies(s -> assertThat(s.detail())
+                .contains("already denies another session whose name differs only in case", roleId + ":build-4711",
+                        "Contain the whole role instead: lockdown contain " + ROLE_ARN));
+        assertThat(RoleSessionPolicy.isExactly(IamFixtures.role(iam, ROLE).inline().get("EntityLockdownSession-Build-4711"),
+                roleId, "build-4711")).isTrue();
+    }
+
+    @Test
     void dryRun_changesNothing_andSaysWhatItWouldPut(MotoServer moto) {
         IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
         ContainmentReport report;

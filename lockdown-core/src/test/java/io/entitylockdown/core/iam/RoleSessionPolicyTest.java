@@ -48,6 +48,18 @@ class RoleSessionPolicyTest {
     }
 
     @Test
+    void deniedUserId_readsOnlyTheLockdownsOwnDocuments() {
+        assertThat(RoleSessionPolicy.deniedUserId(RoleSessionPolicy.document(ROLE_ID, "Build-4711")))
+                .contains(ROLE_ID + ":Build-4711");
+        assertThat(RoleSessionPolicy.deniedUserId(URLEncoder.encode(RoleSessionPolicy.document(ROLE_ID, "i-0abc1234"),
+                StandardCharsets.UTF_8))).contains(ROLE_ID + ":i-0abc1234");
+        assertThat(RoleSessionPolicy.deniedUserId(RoleSessionPolicy.document(ROLE_ID, "x1").replace("Deny", "Allow")))
+                .isEmpty();
+        assertThat(RoleSessionPolicy.deniedUserId("{\"Version\":\"2012-10-17\",\"Statement\":[]}")).isEmpty();
+        assertThat(RoleSessionPolicy.deniedUserId("not json")).isEmpty();
+    }
+
+    @Test
     void name_isThePrefixAndTheSessionName_withinIamsPolicyNameLimit() {
         assertThat(RoleSessionPolicy.name("i-0f1e2d3c4b5a69788")).isEqualTo("EntityLockdownSession-i-0f1e2d3c4b5a69788");
         assertThat(RoleSessionPolicy.name("s".repeat(64))).hasSizeLessThanOrEqualTo(128).matches("[\\w+=,.@-]+");
