@@ -33,10 +33,12 @@ import software.amazon.awssdk.services.sts.StsClient;
  * The containment engine: validates the ARN, applies the guardrails, reaches the entity's account
  * and runs the entity type's strategy. The Lambda handler and the CLI are thin adapters over this.
  *
- * <p>Every public method returns a report and never throws for a problem with the entity, its
+ * <p>Every operation on an entity returns a report and never throws for a problem with the entity, its
  * account, AWS or a bug in a strategy: bad input is an {@code invalid} report, a guardrail a
- * {@code refused} one, AWS failures and unexpected exceptions are failed steps. Thread-safe: many
- * entities may be handled at once.
+ * {@code refused} one, AWS failures and unexpected exceptions are failed steps. The read-only look-ups
+ * that find an entity first ({@link #resolveAccessKey}, {@link #resolveUser}, {@link #accessKeyAccount})
+ * throw instead: {@link UnknownEntityException} when there is nothing to contain, {@link LockdownException}
+ * when AWS could not answer. Thread-safe: many entities may be handled at once.
  */
 public final class LockdownEngine implements AutoCloseable {
     private final AccountSessions sessions;
