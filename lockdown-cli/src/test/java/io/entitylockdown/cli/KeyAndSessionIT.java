@@ -10,6 +10,12 @@ import io.entitylockdown.testkit.MotoServer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.iam.model.GetAccessKeyLastUsedRequest;
+import software.amazon.awssdk.services.iam.model.IamException;
 
 /** {@code lockdown contain AKIA...} and a role session ARN, end to end on moto. */
 @ExtendWith(MotoExtension.class)
@@ -67,6 +73,36 @@ class KeyAndSessionIT {
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(result.err()).contains("Rejected argument 1: Access key AKIAIOSFODNN7EXAMPLE is not a key of account "
                 + Estate.ACCOUNT);
+    }
+
+    @Test
+    void containAKey_whenIamDeniesTheLookUp_exits1_andSaysNothingWasDone(MotoServer moto) {
+        String key;
+        try (Estate estate = new Estate(moto)) {
+            estate.user("mallory");
+            key = estate.iam().listAccessKeys(b -> b.userName("mallory")).accessKeyMetadata().get(0).accessKeyId();
+        }
+        ExecutionInterceptor denied = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof GetAccessKeyLastUsedRequest) {
+                    throw IamException.builder().statusCode(403).message("not authorized")
+                            .awsErrorDetails(AwsErrorDetails.builder().errorCode("AccessDenied")
+                                    .errorMessage("not authorized to perform: iam:GetAccessKeyLastUsed").build())
+                            .build();
+                }
+            }
+        };
+
+        Cli.Result result = Cli.against(moto, EXTERNAL_ID, denied).run("contain", key, "--account", Estate.ACCOUNT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+        assertThat(result.err()).contains("Failed argument 1: The owner of access key " + key, "AccessDenied",
+                "Nothing was changed");
+        try (Estate estate = new Estate(moto)) {
+            assertThat(estate.denyInForce("mallory")).isFalse();
+            assertThat(estate.keyStatuses("mallory")).containsOnly("Active");
+        }
     }
 
     @Test
