@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
                 + "revoke older sessions. Lambda function: reserved concurrency 0, execution role denied. "
                 + "EC2 instance: instance-profile credentials denied for this instance, every interface to the "
                 + "untracked group then (after --window) the isolation group, protections, out of its Auto Scaling "
-                + "group and target groups, EBS snapshots.",
+                + "group and target groups, EBS snapshots. Role session: that session alone is denied on its role "
+                + "(aws:userid), other sessions of the role keep working. Access key id (AKIA...): the IAM user that "
+                + "owns it is looked up (printed first) and contained.",
             "",
             "By default the member role is assumed in each entity's account (see --no-assume-role). Every step is "
                 + "idempotent: running the same command again changes nothing already done."},
@@ -32,7 +34,9 @@ import picocli.CommandLine.Option;
             "      arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890",
             "  lockdown contain --dry-run --output json \\",
             "      arn:aws:lambda:us-east-1:111122223333:function:billing",
-            "  lockdown contain --no-assume-role arn:aws:iam::111122223333:role/ci-deployer"})
+            "  lockdown contain --no-assume-role arn:aws:iam::111122223333:role/ci-deployer",
+            "  lockdown contain arn:aws:sts::111122223333:assumed-role/ci-deployer/build-4711",
+            "  lockdown contain AKIAIOSFODNN7EXAMPLE --account 111122223333"})
 final class ContainCommand extends EntityCommand {
     @Mixin
     ContainOptions containOptions;

@@ -36,8 +36,9 @@ import software.amazon.awssdk.services.sqs.model.Message;
         description = {"Show Entity Lockdown working end to end on this machine, with no AWS account: starts a "
                 + "local AWS emulator (moto server), seeds two accounts and two regions (an IAM user with an access "
                 + "key, an IAM role, a Lambda function, an EC2 instance with two network interfaces in an Auto Scaling "
-                + "group, the member roles), then contains and releases them. Takes well under a minute; stops the "
-                + "emulator and leaves nothing running.",
+                + "group, the member roles), then contains them (four from lockdown messages, a role session from a "
+                + "GuardDuty finding, the owner of a leaked access key from a Security Hub custom action) and releases "
+                + "them. Takes well under a minute; stops the emulator and leaves nothing running.",
             "",
             "Needs moto server: python3 -m pip install 'moto[server]==5.2.1'"},
         footer = {"", "Examples:",
@@ -115,7 +116,8 @@ final class DemoCommand extends Subcommand {
             say("  " + envelopes.size() + " message(s) reached the topic. The function's own code (LockdownHandler) runs "
                     + "here on each, as Lambda would call it, with the function's variables; it checks the ExternalId, "
                     + "assumes " + DemoEstate.MEMBER_ROLE + " in the entity's account and contains it.");
-            DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug());
+            DemoFindings.BatchUpdateRecorder securityHubCalls = new DemoFindings.BatchUpdateRecorder();
+            DemoFunction function = new DemoFunction(endpoint, estate, windowSeconds, err(), debug(), securityHubCalls);
             boolean first = true;
             for (JsonNode envelope : envelopes) {
                 JsonNode event = DemoFunction.snsEvent(envelope, estate.topicArn);
@@ -138,39 +140,45 @@ final class DemoCommand extends Subcommand {
                     handled(function.invoke(DemoFunction.sqsEvent(message, estate.phase2QueueArn)));
                 }
             }
+
+            chapter(6, "Findings in: a GuardDuty finding and a Security Hub custom action");
+            findings(function, estate, securityHubCalls);
             if (!debug()) {
                 say("  (The function also wrote " + function.logLines() + " structured log lines, one JSON object per "
                         + "step, as it does to CloudWatch Logs; 'lockdown demo --debug' shows them.)");
             }
 
-            chapter(6, "What people were told (the audit topic)");
-            for (JsonNode audit : receive(endpoint, estate, estate.auditQueueUrl, 1, 2)) {
+            chapter(7, "What people were told (the audit topic)");
+            // started and succeeded per entity, phase 2 of the instance, the Security Hub update moto could not take
+            int audits = 2 * estate.allEntities().size() + 2;
+            for (JsonNode audit : receive(endpoint, estate, estate.auditQueueUrl, audits, 5)) {
                 say("  " + audit.path("Subject").asText("(no subject)"));
             }
 
-            chapter(7, "The attacker tries the stolen key again");
+            chapter(8, "The attacker tries the stolen key again");
             String after = useStolenKey(endpoint, estate.stolenKey);
             say("  " + after);
             expect(after.startsWith("denied"), "the stolen key still works after containment");
 
-            chapter(8, "After: what each entity looks like now");
+            chapter(9, "After: what each entity looks like now");
             observer.describe().forEach(line -> say("  " + line));
 
-            chapter(9, "What the lockdown recorded");
+            chapter(10, "What the lockdown recorded");
             say("  $ lockdown status ARN...");
             int status = inner(environment(endpoint, estate, estate.lockdownIdentity),
-                    concat(List.of("status"), estate.entities()));
+                    concat(List.of("status"), estate.allEntities()));
             expect(status == ExitCodes.OK, "status exited " + status);
 
-            chapter(10, "The incident is over: release");
-            say("  $ lockdown release ARN...   (mallory's key stays inactive: rotate it, do not revive it)");
+            chapter(11, "The incident is over: release");
+            say("  $ lockdown release ARN...   (mallory's and build-bot's keys stay inactive: rotate them, do not "
+                    + "revive them)");
             int released = inner(environment(endpoint, estate, estate.lockdownIdentity),
-                    concat(List.of("release"), estate.entities()));
+                    concat(List.of("release"), estate.allEntities()));
             expect(released == ExitCodes.OK, "release exited " + released);
             observer.describe().forEach(line -> say("  " + line));
         }
 
-        chapter(11, "The end");
+        chapter(12, "The end");
         if (problems.isEmpty()) {
             say("  Every step of the story behaved as it should.");
             return ExitCodes.OK;
@@ -211,6 +219,52 @@ final class DemoCommand extends Subcommand {
             return "failed for another reason: " + AwsErrors.describe(e, "iam:GetUser") + " " + body;
         } catch (RuntimeException e) {
             return "failed for another reason: " + AwsErrors.describe(e, "iam:GetUser");
+        }
+    }
+
+    /**
+     * The same function on two EventBridge events: a GuardDuty finding it contains on its own (a role
+     * session), and a Security Hub custom action a person chose (the owner of a leaked key). The Security
+     * Hub update moto lacks is shown as the request the function sent.
+     */
+    private void findings(DemoFunction function, DemoEstate estate, DemoFindings.BatchUpdateRecorder securityHubCalls) {
+        say("  The function also takes EventBridge events. GuardDuty reports API calls from a known malicious IP "
+                + "address signed with session " + DemoEstate.SESSION_NAME + " of role " + DemoEstate.SESSION_ROLE + " ("
+                + DemoFindings.GUARDDUTY_TYPE + ", severity 5). The function is set to contain "
+                + DemoFindings.AUTO_CONTAIN_TYPES + " findings from severity " + DemoFindings.MIN_SEVERITY + " on its "
+                + "own, so it acts: it denies that session alone, on the role (aws:userid = the role's id and the session "
+                + "name); other sessions of the role keep working. The finding's resource:");
+        JsonNode guardDuty = DemoFindings.guardDuty(estate);
+        Json.writePretty(guardDuty.at("/detail/resource")).lines().forEach(line -> say("    " + line));
+        DemoFunction.Invocation session = function.invoke(guardDuty);
+        handled(session);
+        expect(session.response().at("/results/0/entity").asText().equals(estate.sessionArn),
+                "the GuardDuty finding did not lead to session " + estate.sessionArn);
+
+        say("  A secret scanner found build-bot's access key in a public repository and reported it to Security Hub, "
+                + "by the key id alone. A responder chose the custom action 'Contain entity' on the finding: the "
+                + "function asks IAM whose key it is (iam:GetAccessKeyLastUsed) and contains that user.");
+        DemoFunction.Invocation key = function.invoke(DemoFindings.securityHub(estate));
+        handled(key);
+        JsonNode result = key.response().at("/results/0");
+        expect(result.path("entity").asText().equals(estate.buildBotArn),
+                "the Security Hub finding did not lead to " + estate.buildBotArn);
+        List<DemoFindings.BatchUpdateRecorder.Sent> sent = securityHubCalls.sent();
+        expect(sent.size() == 1, "the function sent " + sent.size() + " BatchUpdateFindings requests, not 1");
+        for (DemoFindings.BatchUpdateRecorder.Sent request : sent) {
+            say("  Then it marks the finding NOTIFIED with a note. The request it sent (securityhub:BatchUpdateFindings):");
+            say("    " + request.method() + " " + request.path());
+            Json.writePretty(request.body()).lines().forEach(line -> say("    " + line));
+            expect(request.body().at("/Workflow/Status").asText().equals("NOTIFIED"),
+                    "the BatchUpdateFindings request does not set the workflow to NOTIFIED");
+        }
+        JsonNode update = result.path("securityHubUpdate");
+        if (update.path("updated").asBoolean(false)) {
+            say("  Security Hub accepted it.");
+        } else {
+            say("  moto has no BatchUpdateFindings, so it could not answer (" + update.path("problem").asText()
+                    + "); the function audited that the finding was NOT updated, with the note to set by hand (next "
+                    + "chapter). On AWS this request marks the finding NOTIFIED.");
         }
     }
 

@@ -42,7 +42,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *
  * <ul>
  *   <li>workload: IAM user {@code mallory} whose access key the attacker stole; Lambda function
- *       {@code billing-export} (us-west-2) with its execution role</li>
+ *       {@code billing-export} (us-west-2) with its execution role; IAM role {@code etl-runner}, one of whose
+ *       sessions a GuardDuty finding names; IAM user {@code build-bot}, whose leaked access key a Security Hub
+ *       finding names</li>
  *   <li>security: IAM role {@code ci-deployer}; EC2 instance {@code web} (us-east-1) with two network
  *       interfaces, an instance profile and an Auto Scaling group</li>
  *   <li>both: the member role {@code EntityLockdownMemberRole}, allowed exactly what the strategies
@@ -59,11 +61,18 @@ final class DemoEstate {
     static final String WEST = "us-west-2";
     static final String MEMBER_ROLE = "EntityLockdownMemberRole";
     static final String LOCKDOWN_IDENTITY = "entity-lockdown-function";
+    static final String SESSION_ROLE = "etl-runner";
+    static final String SESSION_NAME = "nightly-2207";
 
     final String externalId;
     final String userArn;
     final String roleArn;
     final String functionArn;
+    /** The role session a GuardDuty finding names (contained from the finding, not published). */
+    final String sessionArn;
+    final String buildBotArn;
+    String sessionRoleId;
+    String leakedKeyId;
     String instanceArn;
     String instanceId;
     String autoScalingGroup;
@@ -83,10 +92,25 @@ final class DemoEstate {
         this.userArn = "arn:aws:iam::" + WORKLOAD_ACCOUNT + ":user/mallory";
         this.roleArn = "arn:aws:iam::" + SECURITY_ACCOUNT + ":role/ci-deployer";
         this.functionArn = "arn:aws:lambda:" + WEST + ":" + WORKLOAD_ACCOUNT + ":function:billing-export";
+        this.sessionArn = "arn:aws:sts::" + WORKLOAD_ACCOUNT + ":assumed-role/" + SESSION_ROLE + "/" + SESSION_NAME;
+        this.buildBotArn = "arn:aws:iam::" + WORKLOAD_ACCOUNT + ":user/ci/build-bot";
     }
 
+    /** The entities the responder publishes lockdown messages for. */
     List<String> entities() {
         return List.of(userArn, roleArn, functionArn, instanceArn);
+    }
+
+    /** The entities the findings name (a role session, the owner of a leaked key). */
+    List<String> findingEntities() {
+        return List.of(sessionArn, buildBotArn);
+    }
+
+    /** Every entity the story contains, for status and release. */
+    List<String> allEntities() {
+        List<String> all = new ArrayList<>(entities());
+        all.addAll(findingEntities());
+        return all;
     }
 
     /** Seeds everything with moto's unauthenticated set-up access; IAM is not enforced yet. */
@@ -108,6 +132,8 @@ final class DemoEstate {
             estate.stolenKey = estate.seedUser(workload.iam());
             estate.seedRole(security.iam());
             estate.seedFunction(workload.iam(), workloadWest);
+            estate.seedSessionRole(workload.iam());
+            estate.seedBuildBot(workload.iam());
             estate.seedInstance(security);
             try (SnsClient sns = sessions.caller().configure(SnsClient.builder(), Region.US_EAST_1).build();
                     SqsClient sqs = sessions.caller().configure(SqsClient.builder(), Region.US_EAST_1).build()) {
@@ -128,7 +154,7 @@ final class DemoEstate {
                 allow(List.of("sts:AssumeRole"), "arn:aws:iam::*:role/" + MEMBER_ROLE)));
         iam.putUserPolicy(b -> b.userName(LOCKDOWN_IDENTITY).policyName("own-queues-and-topics").policyDocument(
                 allow(List.of("sns:Publish", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
-                        "sqs:GetQueueUrl"), "*")));
+                        "sqs:GetQueueUrl", "securityhub:BatchUpdateFindings"), "*")));
         seeded.add("the lockdown's identity " + LOCKDOWN_IDENTITY + " in " + SECURITY_ACCOUNT
                 + " (may only assume the member roles and use its own topics and queues)");
         return keyOf(iam.createAccessKey(b -> b.userName(LOCKDOWN_IDENTITY)).accessKey());
@@ -171,6 +197,22 @@ final class DemoEstate {
         iam.putRolePolicy(b -> b.roleName("ci-deployer").policyName("deploy").policyDocument(
                 allow(List.of("cloudformation:*", "s3:PutObject"), "*")));
         seeded.add("IAM role ci-deployer in " + SECURITY_ACCOUNT);
+    }
+
+    private void seedSessionRole(IamClient iam) {
+        iam.createRole(b -> b.roleName(SESSION_ROLE).assumeRolePolicyDocument(trustService("ec2.amazonaws.com")));
+        iam.putRolePolicy(b -> b.roleName(SESSION_ROLE).policyName("etl").policyDocument(
+                allow(List.of("s3:GetObject", "s3:PutObject", "glue:StartJobRun"), "*")));
+        sessionRoleId = iam.getRole(b -> b.roleName(SESSION_ROLE)).role().roleId();
+        seeded.add("IAM role " + SESSION_ROLE + " in " + WORKLOAD_ACCOUNT + " (id " + sessionRoleId + "); GuardDuty will "
+                + "report one of its sessions, " + SESSION_NAME);
+    }
+
+    private void seedBuildBot(IamClient iam) {
+        iam.createUser(b -> b.path("/ci/").userName("build-bot"));
+        leakedKeyId = iam.createAccessKey(b -> b.userName("build-bot")).accessKey().accessKeyId();
+        seeded.add("IAM user ci/build-bot in " + WORKLOAD_ACCOUNT + " with access key " + leakedKeyId
+                + " (a secret scanner will report it leaked, to Security Hub)");
     }
 
     private void seedFunction(IamClient iam, AccountSession west) {

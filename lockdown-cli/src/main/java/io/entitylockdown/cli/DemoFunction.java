@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.core.LockdownConfig;
+import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.lambda.LockdownHandler;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,8 +15,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -24,6 +29,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
  *
  * <p>The deployed function takes its credentials from its execution role; here the handler acts with
  * the demo's lockdown identity instead, and nothing global (system properties, System.err) is touched.
+ * {@code observers} see the function's AWS calls (the demo shows the BatchUpdateFindings request moto lacks).
  */
 final class DemoFunction {
     private final LockdownHandler handler;
@@ -34,11 +40,14 @@ final class DemoFunction {
      * @param showLog when false, the function's structured log (one JSON line per step, as it writes to
      *     CloudWatch Logs) is kept aside so that it does not drown the story; {@link #logLines()} counts it
      */
-    DemoFunction(URI endpoint, DemoEstate estate, int windowSeconds, PrintWriter log, boolean showLog) {
+    DemoFunction(URI endpoint, DemoEstate estate, int windowSeconds, PrintWriter log, boolean showLog,
+            ExecutionInterceptor... observers) {
         this.log = log;
         PrintStream functionLogStream = showLog ? System.err : new PrintStream(functionLog, true, StandardCharsets.UTF_8);
-        this.handler = new LockdownHandler(environment(endpoint, estate, windowSeconds), estate.lockdownIdentity,
-                functionLogStream);
+        Map<String, String> env = environment(endpoint, estate, windowSeconds);
+        AwsSettings aws = LockdownConfig.fromEnvironment(env).aws().withCredentials(estate.lockdownIdentity)
+                .withInterceptors(List.of(observers));
+        this.handler = new LockdownHandler(env, aws, Clock.systemUTC(), functionLogStream);
     }
 
     /** How many log lines the function wrote while its log was kept aside. */
@@ -56,6 +65,8 @@ final class DemoFunction {
         env.put("LOCKDOWN_PHASE2_QUEUE_URL", estate.phase2QueueUrl);
         env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(windowSeconds));
         env.put("LOCKDOWN_EXECUTION_ROLE_ARN", estate.lockdownIdentityArn());
+        env.put("LOCKDOWN_GUARDDUTY_AUTO_CONTAIN_TYPES", DemoFindings.AUTO_CONTAIN_TYPES);
+        env.put("LOCKDOWN_GUARDDUTY_MIN_SEVERITY", DemoFindings.MIN_SEVERITY);
         return env;
     }
 

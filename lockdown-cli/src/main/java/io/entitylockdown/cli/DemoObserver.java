@@ -1,8 +1,11 @@
 package io.entitylockdown.cli;
 
+import io.entitylockdown.core.Json;
 import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.iam.ContainmentPolicy;
+import io.entitylockdown.core.iam.RoleSessionPolicy;
 import io.entitylockdown.core.report.AwsErrors;
 import java.net.URI;
 import java.util.ArrayList;
@@ -42,9 +45,8 @@ final class DemoObserver implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         lines.add("IAM user mallory (" + DemoEstate.WORKLOAD_ACCOUNT + ")");
         IamClient iam = workload.iam();
-        lines.add("    policies: " + read(() -> userPolicies(iam)));
-        lines.add("    access keys: " + read(() -> String.join(", ", iam.listAccessKeys(b -> b.userName("mallory"))
-                .accessKeyMetadata().stream().map(k -> k.accessKeyId() + " " + k.statusAsString()).toList())));
+        lines.add("    policies: " + read(() -> userPolicies(iam, "mallory")));
+        lines.add("    access keys: " + read(() -> accessKeys(iam, "mallory")));
         lines.add("IAM role ci-deployer (" + DemoEstate.SECURITY_ACCOUNT + ")");
         lines.add("    policies: " + read(() -> rolePolicies(security.iam(), "ci-deployer")));
         lines.add("Lambda function billing-export (" + DemoEstate.WORKLOAD_ACCOUNT + "/" + DemoEstate.WEST + ")");
@@ -70,15 +72,45 @@ final class DemoObserver implements AutoCloseable {
             return groups.isEmpty() ? "none" : groups.get(0).autoScalingGroupName();
         }));
         lines.add("    instance role policies: " + read(() -> rolePolicies(security.iam(), "web-instance-role")));
+        lines.add("IAM role " + DemoEstate.SESSION_ROLE + " (" + DemoEstate.WORKLOAD_ACCOUNT + "), whose session "
+                + DemoEstate.SESSION_NAME + " GuardDuty reports");
+        lines.add("    policies: " + read(() -> rolePolicies(iam, DemoEstate.SESSION_ROLE)));
+        lines.add("    denied sessions: " + read(() -> deniedSessions(iam)));
+        lines.add("IAM user ci/build-bot (" + DemoEstate.WORKLOAD_ACCOUNT + "), whose leaked key Security Hub reports");
+        lines.add("    policies: " + read(() -> userPolicies(iam, "build-bot")));
+        lines.add("    access keys: " + read(() -> accessKeys(iam, "build-bot")));
         return lines;
     }
 
-    private static String userPolicies(IamClient iam) {
+    private static String userPolicies(IamClient iam, String user) {
         List<String> names = new ArrayList<>();
-        iam.listAttachedUserPolicies(b -> b.userName("mallory")).attachedPolicies()
+        iam.listAttachedUserPolicies(b -> b.userName(user)).attachedPolicies()
                 .forEach(p -> names.add(p.policyName() + " (managed)"));
-        names.addAll(iam.listUserPolicies(b -> b.userName("mallory")).policyNames());
+        names.addAll(iam.listUserPolicies(b -> b.userName(user)).policyNames());
         return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+
+    private static String accessKeys(IamClient iam, String user) {
+        return String.join(", ", iam.listAccessKeys(b -> b.userName(user)).accessKeyMetadata().stream()
+                .map(k -> k.accessKeyId() + " " + k.statusAsString()).toList());
+    }
+
+    /** The aws:userid values the role's session policies deny, read from the documents. */
+    private static String deniedSessions(IamClient iam) {
+        List<String> denied = new ArrayList<>();
+        for (String name : iam.listRolePolicies(b -> b.roleName(DemoEstate.SESSION_ROLE)).policyNames()) {
+            if (name.startsWith(RoleSessionPolicy.PREFIX)) {
+                String document = ContainmentPolicy.decode(iam.getRolePolicy(b -> b.roleName(DemoEstate.SESSION_ROLE)
+                        .policyName(name)).policyDocument());
+                try {
+                    denied.add(Json.mapper().readTree(document).at("/Statement/0/Condition/StringEquals/aws:userid")
+                            .asText("(not a session deny)"));
+                } catch (java.io.IOException e) {
+                    denied.add(name + " (unreadable)");
+                }
+            }
+        }
+        return denied.isEmpty() ? "none" : "aws:userid " + String.join(", ", denied);
     }
 
     private static String rolePolicies(IamClient iam, String role) {

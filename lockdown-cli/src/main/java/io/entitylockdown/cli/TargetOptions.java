@@ -16,7 +16,8 @@ public final class TargetOptions {
     static final int MAX_PARALLEL = 32;
 
     @Parameters(paramLabel = "ARN", arity = "0..*",
-            description = "Entity ARNs: IAM user or role, Lambda function, EC2 instance.")
+            description = "Entity ARNs: IAM user or role, Lambda function, EC2 instance, or one role session "
+                    + "(arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION: that session only, not the role).")
     List<String> arns = new ArrayList<>();
 
     @Option(names = "--file", paramLabel = "PATH",

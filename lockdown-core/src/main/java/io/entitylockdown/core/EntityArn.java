@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * @param region    the entity's region; empty for IAM, which is global
  * @param accountId twelve digits
  * @param type      what kind of entity this is
- * @param path      IAM path ({@code /} when none, {@code /service-role/} ...); empty for other types
- * @param name      user, role or function name, or the EC2 instance id
- * @param qualifier Lambda version or alias, empty when none
+ * @param path      IAM path ({@code /} when none, {@code /service-role/} ...); empty for other types, and for
+ *                  a role session (its ARN does not carry the role's path)
+ * @param name      user, role or function name, the EC2 instance id, or for a role session the role's name
+ * @param qualifier Lambda version or alias, or for a role session the session name; empty when none
  */
 public record EntityArn(
         String arn,
@@ -38,6 +39,9 @@ public record EntityArn(
     private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern QUALIFIER = Pattern.compile("\\$LATEST|[0-9]{1,10}|[A-Za-z0-9_-]{1,128}");
     private static final Pattern INSTANCE_ID = Pattern.compile("i-([0-9a-f]{8}|[0-9a-f]{17})");
+    private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
+    /** Every service-linked role's name starts with this; a session ARN does not carry the path that says so. */
+    private static final String SERVICE_LINKED_PREFIX = "AWSServiceRoleFor";
 
     public EntityArn {
         Objects.requireNonNull(arn, "arn");
@@ -105,7 +109,7 @@ public record EntityArn(
             case "iam" -> parseIam(text, partition, region, account, resource);
             case "lambda" -> parseLambda(text, partition, region, account, resource);
             case "ec2" -> parseEc2(text, partition, region, account, resource);
-            default -> throw new InvalidArnException(stsHint(partition, account, resource));
+            default -> parseSts(text, partition, region, account, resource);
         };
     }
 
@@ -197,15 +201,39 @@ public record EntityArn(
         }
     }
 
-    private static String stsHint(String partition, String account, String resource) {
-        if (resource.startsWith("assumed-role/")) {
-            String[] pieces = resource.split("/");
-            if (pieces.length >= 2 && !pieces[1].isEmpty()) {
-                return "This is an STS session, not an entity; contain its role instead: arn:" + partition + ":iam::"
-                        + account + ":role/" + shorten(pieces[1]) + " (older sessions are revoked with it)";
-            }
+    /**
+     * A role session, {@code assumed-role/ROLE/SESSION}: contained as that session only. Other STS ARNs
+     * name no entity of their own and are refused with what to contain instead.
+     */
+    private static EntityArn parseSts(String text, String partition, String region, String account, String resource) {
+        if (resource.startsWith("federated-user/")) {
+            throw new InvalidArnException("'" + shorten(text) + "' is a federated user session (GetFederationToken), "
+                    + "which can do no more than the IAM user that issued it; find that user in CloudTrail (the "
+                    + "GetFederationToken event) and contain it, which cuts this session off too");
         }
-        return "STS ARNs name sessions, not entities; contain the IAM user or role behind them";
+        if (!resource.startsWith("assumed-role/")) {
+            throw new InvalidArnException("STS ARNs name sessions, not entities; contain the IAM user or role behind "
+                    + "them, or a role session as arn:" + partition + ":sts::" + account + ":assumed-role/ROLE/SESSION");
+        }
+        if (!region.isEmpty()) {
+            throw new InvalidArnException("Role session ARNs have no region, but this one names '" + shorten(region) + "'");
+        }
+        String[] pieces = resource.split("/", -1);
+        if (pieces.length != 3) {
+            throw new InvalidArnException("A role session ARN ends in assumed-role/<role name>/<session name> (the "
+                    + "role's path is not part of it)");
+        }
+        String role = pieces[1];
+        String session = pieces[2];
+        if (!IAM_NAME.matcher(role).matches()) {
+            throw new InvalidArnException("'" + shorten(role) + "' is not a valid IAM role name (1-64 characters of "
+                    + "letters, digits and +=,.@_-)");
+        }
+        if (!SESSION_NAME.matcher(session).matches()) {
+            throw new InvalidArnException("'" + shorten(session) + "' is not a valid role session name (2-64 characters "
+                    + "of letters, digits and +=,.@_-)");
+        }
+        return new EntityArn(text, partition, "", account, EntityType.ROLE_SESSION, "", role, session);
     }
 
     private static String shorten(String text) {
@@ -217,24 +245,51 @@ public record EntityArn(
         return type.isGlobal();
     }
 
-    /** The function ARN without version or alias; concurrency is a property of the function. */
+    /** The function ARN without version or alias; concurrency is a property of the function. Other types: the ARN. */
     public String unqualifiedArn() {
-        if (qualifier.isEmpty()) {
+        if (qualifier.isEmpty() || type != EntityType.LAMBDA_FUNCTION) {
             return arn;
         }
         return arn.substring(0, arn.length() - qualifier.length() - 1);
     }
 
-    /** A short, human label: "IAM role ops/deployer in 111122223333". */
+    /** A short, human label: "IAM role ops/deployer in 111122223333", "IAM role session deployer/build-7 in ...". */
     public String label() {
         String shown = path.length() > 1 ? path.substring(1) + name : name;
         String where = region.isEmpty() ? accountId : accountId + "/" + region;
-        return type.displayName() + " " + shown + (qualifier.isEmpty() ? "" : ":" + qualifier) + " in " + where;
+        String separator = type == EntityType.ROLE_SESSION ? "/" : ":";
+        return type.displayName() + " " + shown + (qualifier.isEmpty() ? "" : separator + qualifier) + " in " + where;
     }
 
-    /** True for roles that AWS services own; IAM refuses changes to them. */
+    /**
+     * True for roles that AWS services own; IAM refuses changes to them. A role session's ARN has no
+     * path, so for a session the role's name decides (every service-linked role is named AWSServiceRoleFor...).
+     */
     public boolean isServiceLinkedRole() {
-        return type == EntityType.IAM_ROLE && path.toLowerCase(Locale.ROOT).startsWith("/aws-service-role/");
+        return switch (type) {
+            case IAM_ROLE -> path.toLowerCase(Locale.ROOT).startsWith("/aws-service-role/");
+            case ROLE_SESSION -> name.regionMatches(true, 0, SERVICE_LINKED_PREFIX, 0, SERVICE_LINKED_PREFIX.length());
+            default -> false;
+        };
+    }
+
+    /** For a role session: the session name; empty for every other type. */
+    public String sessionName() {
+        return type == EntityType.ROLE_SESSION ? qualifier : "";
+    }
+
+    /**
+     * For a role session: its role, as far as the session ARN tells (no path: IAM finds roles by name,
+     * and the real ARN with its path comes from iam:GetRole).
+     *
+     * @throws IllegalStateException for any other type
+     */
+    public EntityArn sessionRole() {
+        if (type != EntityType.ROLE_SESSION) {
+            throw new IllegalStateException(label() + " is not a role session");
+        }
+        return new EntityArn("arn:" + partition + ":iam::" + accountId + ":role/" + name, partition, "", accountId,
+                EntityType.IAM_ROLE, "/", name, "");
     }
 
     @Override

@@ -5,7 +5,12 @@ public enum EntityType {
     IAM_USER("IAM user"),
     IAM_ROLE("IAM role"),
     LAMBDA_FUNCTION("Lambda function"),
-    EC2_INSTANCE("EC2 instance");
+    EC2_INSTANCE("EC2 instance"),
+    /**
+     * One session of an IAM role ({@code arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION}): only that
+     * session is denied, on its role; other sessions of the role keep working.
+     */
+    ROLE_SESSION("IAM role session");
 
     private final String displayName;
 
@@ -18,8 +23,8 @@ public enum EntityType {
         return displayName;
     }
 
-    /** IAM entities are global; the others live in the region named by their ARN. */
+    /** IAM entities (and role sessions, denied on their role) are global; the others live in the region named by their ARN. */
     public boolean isGlobal() {
-        return this == IAM_USER || this == IAM_ROLE;
+        return this == IAM_USER || this == IAM_ROLE || this == ROLE_SESSION;
     }
 }

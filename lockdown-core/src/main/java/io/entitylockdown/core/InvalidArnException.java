@@ -8,7 +8,8 @@ public final class InvalidArnException extends LockdownException {
             "Supported: arn:<partition>:iam::<account>:user/[path/]<name>, "
                     + "arn:<partition>:iam::<account>:role/[path/]<name>, "
                     + "arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>], "
-                    + "arn:<partition>:ec2:<region>:<account>:instance/i-<id>.";
+                    + "arn:<partition>:ec2:<region>:<account>:instance/i-<id>, "
+                    + "arn:<partition>:sts::<account>:assumed-role/<role>/<session> (that session only).";
 
     public InvalidArnException(String reason) {
         super(reason + ". " + SUPPORTED);

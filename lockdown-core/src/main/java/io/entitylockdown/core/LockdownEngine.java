@@ -3,8 +3,11 @@ package io.entitylockdown.core;
 import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSession;
 import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.aws.Partitions;
 import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.iam.UserLookup;
 import io.entitylockdown.core.record.RecordKey;
+import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.ReportBuilder;
@@ -23,15 +26,19 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * The containment engine: validates the ARN, applies the guardrails, reaches the entity's account
  * and runs the entity type's strategy. The Lambda handler and the CLI are thin adapters over this.
  *
- * <p>Every public method returns a report and never throws for a problem with the entity, its
+ * <p>Every operation on an entity returns a report and never throws for a problem with the entity, its
  * account, AWS or a bug in a strategy: bad input is an {@code invalid} report, a guardrail a
- * {@code refused} one, AWS failures and unexpected exceptions are failed steps. Thread-safe: many
- * entities may be handled at once.
+ * {@code refused} one, AWS failures and unexpected exceptions are failed steps. The read-only look-ups
+ * that find an entity first ({@link #resolveAccessKey}, {@link #resolveUser}, {@link #accessKeyAccount})
+ * throw instead: {@link UnknownEntityException} when there is nothing to contain, {@link LockdownException}
+ * when AWS could not answer. Thread-safe: many entities may be handled at once.
  */
 public final class LockdownEngine implements AutoCloseable {
     private final AccountSessions sessions;
@@ -162,6 +169,85 @@ public final class LockdownEngine implements AutoCloseable {
                     + "Run the same command again (every step is idempotent) and check with lockdown status"), 0);
         }
         return report.build();
+    }
+
+    /**
+     * The IAM user that owns a long-term access key ({@code AKIA...}), found in the key's account through
+     * the member role there (or the caller's own credentials): iam:GetAccessKeyLastUsed names the user,
+     * iam:GetUser gives its ARN with the path. Read-only; contain the answer with {@link #contain}.
+     *
+     * @param accountId the key's account; null or empty to ask STS ({@link #accessKeyAccount})
+     * @throws UnknownEntityException when the key is temporary ({@code ASIA...}, refused before any request),
+     *     malformed, unknown in the account, or not an IAM user's
+     * @throws LockdownException      when AWS cannot answer (the member role cannot be assumed, access denied ...)
+     */
+    public EntityArn resolveAccessKey(String accessKeyId, String accountId) {
+        UserLookup.requireLongTermKey(accessKeyId);
+        String account = accountId == null || accountId.isBlank() ? accessKeyAccount(accessKeyId) : accountId.strip();
+        return lookupIn(account, "key-" + accessKeyId).byAccessKey(accessKeyId);
+    }
+
+    /**
+     * The ARN, with its path, of the IAM user of this name in the account (GuardDuty names users
+     * without their path). Read-only.
+     *
+     * @throws UnknownEntityException when there is no such user
+     * @throws LockdownException      when AWS cannot answer
+     */
+    public EntityArn resolveUser(String accountId, String userName) {
+        requireAccount(accountId);
+        return lookupIn(accountId, "user-" + userName).byName(userName);
+    }
+
+    /**
+     * The account an access key belongs to, from sts:GetAccessKeyInfo called with the caller's own
+     * credentials (any identity may ask; the key need not be the caller's).
+     */
+    public String accessKeyAccount(String accessKeyId) {
+        UserLookup.requireLongTermKey(accessKeyId);
+        Region region = Region.of(Partitions.stsRegion(homePartition(), sessions.settings().homeRegion()));
+        try (StsClient sts = sessions.caller().configure(StsClient.builder(), region).build()) {
+            String account = sts.getAccessKeyInfo(b -> b.accessKeyId(accessKeyId)).account();
+            if (account == null || !account.matches("[0-9]{12}")) {
+                throw new UnknownEntityException("STS does not know access key " + accessKeyId + " (no account in its "
+                        + "answer); check the key id, or give the account with --account");
+            }
+            return account;
+        } catch (LockdownException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new LockdownException("The account of access key " + accessKeyId + " could not be found: "
+                    + AwsErrors.describe(e, "sts:GetAccessKeyInfo") + ". Give the account with --account", e);
+        }
+    }
+
+    private UserLookup lookupIn(String accountId, String purpose) {
+        requireAccount(accountId);
+        String partition = homePartition();
+        String region = Partitions.stsRegion(partition, sessions.settings().homeRegion());
+        String sessionName = "lockdown-" + purpose.replaceAll("[^\\w+=,.@-]", "-");
+        AccountSession session = sessions.session(partition, accountId, region,
+                sessionName.length() <= 64 ? sessionName : sessionName.substring(0, 64));
+        if (sessions.access() instanceof Access.MemberRole member) {
+            try {
+                session.resolveCredentials();
+            } catch (RuntimeException e) {
+                throw new LockdownException("The member role " + member.roleName() + " in account " + accountId
+                        + " could not be assumed: " + AwsErrors.describe(e, "sts:AssumeRole") + ". Check that the stack "
+                        + "lockdown-member-role.yaml is deployed there and that the ExternalId matches", e);
+            }
+        }
+        return new UserLookup(session.iam(), accountId);
+    }
+
+    private static void requireAccount(String accountId) {
+        if (accountId == null || !accountId.matches("[0-9]{12}")) {
+            throw new UnknownEntityException("'" + accountId + "' is not an AWS account id (twelve digits)");
+        }
+    }
+
+    private String homePartition() {
+        return Partitions.partitionOf(sessions.settings().homeRegion().id());
     }
 
     private RecordKey recordKey(ReportBuilder report) {

@@ -54,7 +54,14 @@ class EntityArnTest {
                 Arguments.of("arn:aws-iso-f:ec2:us-isof-south-1:123456789012:instance/i-0123abcd", EntityType.EC2_INSTANCE,
                         "aws-iso-f", "us-isof-south-1", "", "i-0123abcd", ""),
                 Arguments.of("arn:aws-eusc:lambda:eusc-de-east-1:123456789012:function:fn", EntityType.LAMBDA_FUNCTION,
-                        "aws-eusc", "eusc-de-east-1", "", "fn", ""));
+                        "aws-eusc", "eusc-de-east-1", "", "fn", ""),
+                // a role session: the role's name, the session name as qualifier, no path (the ARN has none)
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin/incident-session", EntityType.ROLE_SESSION,
+                        "aws", "", "", "Admin", "incident-session"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/app-server-role/i-0f1e2d3c4b5a69788",
+                        EntityType.ROLE_SESSION, "aws", "", "", "app-server-role", "i-0f1e2d3c4b5a69788"),
+                Arguments.of("arn:aws-cn:sts::123456789012:assumed-role/a+b=c,d.e@f_g-h/jo@example.com",
+                        EntityType.ROLE_SESSION, "aws-cn", "", "", "a+b=c,d.e@f_g-h", "jo@example.com"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -97,6 +104,30 @@ class EntityArnTest {
                 .isEqualTo("IAM role ops/deployer in 123456789012");
         assertThat(EntityArn.parse("arn:aws:lambda:eu-west-1:123456789012:function:fn:prod").label())
                 .isEqualTo("Lambda function fn:prod in 123456789012/eu-west-1");
+        assertThat(EntityArn.parse("arn:aws:sts::123456789012:assumed-role/deployer/build-7").label())
+                .isEqualTo("IAM role session deployer/build-7 in 123456789012");
+    }
+
+    @Test
+    void roleSession_namesItsSessionAndItsRole_andKeepsItsArnWhole() {
+        EntityArn session = EntityArn.parse("arn:aws-us-gov:sts::123456789012:assumed-role/deployer/build-7");
+
+        assertThat(session.sessionName()).isEqualTo("build-7");
+        assertThat(session.unqualifiedArn()).isEqualTo(session.arn());
+        assertThat(session.sessionRole()).isEqualTo(EntityArn.parse("arn:aws-us-gov:iam::123456789012:role/deployer"));
+        assertThat(EntityArn.parse("arn:aws:iam::123456789012:role/deployer").sessionName()).isEmpty();
+        assertThat(catchThrowableOfType(IllegalStateException.class,
+                () -> EntityArn.parse("arn:aws:iam::123456789012:role/deployer").sessionRole())).isNotNull();
+    }
+
+    @Test
+    void roleSession_ofAServiceLinkedRole_isRecognisedByTheRoleName() {
+        assertThat(EntityArn.parse("arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling")
+                .isServiceLinkedRole()).isTrue();
+        assertThat(EntityArn.parse("arn:aws:sts::123456789012:assumed-role/awsserviceroleforecs/ecs-1")
+                .isServiceLinkedRole()).isTrue();
+        assertThat(EntityArn.parse("arn:aws:sts::123456789012:assumed-role/deployer/AWSServiceRoleForX")
+                .isServiceLinkedRole()).isFalse();
     }
 
     @Test
@@ -127,9 +158,19 @@ class EntityArnTest {
                 Arguments.of("arn:aws:s3:::my-bucket/key.txt", "service 's3' are not supported"),
                 Arguments.of("arn:aws:dynamodb:us-east-1:123456789012:table/orders", "service 'dynamodb' are not supported"),
                 Arguments.of("arn:aws::us-east-1:123456789012:function:fn", "has no service"),
-                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin/incident-session",
-                        "contain its role instead: arn:aws:iam::123456789012:role/Admin"),
-                Arguments.of("arn:aws:sts::123456789012:federated-user/bob", "STS ARNs name sessions"),
+                Arguments.of("arn:aws:sts::123456789012:federated-user/bob", "federated user session (GetFederationToken)"),
+                Arguments.of("arn:aws:sts::123456789012:federated-user/bob", "contain it, which cuts this session off"),
+                Arguments.of("arn:aws:sts::123456789012:user/bob", "STS ARNs name sessions"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin", "ends in assumed-role/<role name>/<session name>"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin/", "'' is not a valid role session name"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin/x", "'x' is not a valid role session name"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Admin/" + "s".repeat(65),
+                        "is not a valid role session name"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/ops/Admin/s1",
+                        "ends in assumed-role/<role name>/<session name>"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role//s1", "'' is not a valid IAM role name"),
+                Arguments.of("arn:aws:sts::123456789012:assumed-role/Ad!min/s1", "'Ad!min' is not a valid IAM role name"),
+                Arguments.of("arn:aws:sts:us-east-1:123456789012:assumed-role/Admin/s1", "Role session ARNs have no region"),
                 Arguments.of("arn:aws:iam::123456789012:root", "root user cannot be contained"),
                 Arguments.of("arn:aws:iam::aws:policy/AdministratorAccess", "AWS managed policy"),
                 Arguments.of("arn:aws:iam::123456789012:policy/MyPolicy", "IAM resource type 'policy' is not supported"),

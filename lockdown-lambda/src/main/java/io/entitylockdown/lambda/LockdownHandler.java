@@ -97,9 +97,9 @@ public final class LockdownHandler implements RequestStreamHandler {
     }
 
     /**
-     * @param aws replaces the AWS settings read from {@code env} (tests add interceptors), or null
+     * @param aws replaces the AWS settings read from {@code env} (tests and the demo add interceptors), or null
      */
-    LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream) {
+    public LockdownHandler(Map<String, String> env, AwsSettings aws, Clock clock, PrintStream logStream) {
         this(env, aws, clock, logStream, Strategies.standard());
     }
 

@@ -31,8 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
@@ -186,24 +184,109 @@ class HandlerFindingsIT {
         assertThat(calls.actions()).containsExactly("sns:Publish");
     }
 
-    /** The seams of issue 11.3: audited with the exact target, nothing changed, not retried. */
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "guardduty-iam-user.json | IAM user named 'mallory' in 111111111111 (path not given by the finding)",
-        "guardduty-assumed-role.json | session 'build-4711' of IAM role ci-deployer in 111111111111 "
-                + "(arn:aws:sts::111111111111:assumed-role/ci-deployer/build-4711)",
-        "guardduty-instance-credential-exfiltration.json | the instance-profile credentials of EC2 instance "
-                + "i-0f1e2d3c4b5a69788 in 111111111111/us-east-1 (role app-server-role)"})
-    void guardDutyCredentialFindings_areAuditedAsNotYetSupported_withTheExactTarget(String file, String target)
-            throws Exception {
-        JsonNode response = HandlerFixture.invoke(handler(environment("*")), Json.write(load(file)));
+    @Test
+    void guardDutyIamUser_knownOnlyByName_isLookedUpWithItsPath_andContained() throws Exception {
+        String arn = iam().createUser(b -> b.path("/contractors/").userName("mallory")).user().arn();
+        iam().createAccessKey(b -> b.userName("mallory"));
+        ObjectNode event = severity(load("guardduty-iam-user.json"), 8);
 
-        assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
-        assertThat(response.at("/results/0/entity").asText()).isEqualTo(target);
+        JsonNode response = HandlerFixture.invoke(handler(environment("UnauthorizedAccess:IAMUser/*")), Json.write(event));
+
+        JsonNode result = response.at("/results/0");
+        assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
+        assertThat(result.path("entity").asText()).isEqualTo("arn:aws:iam::111111111111:user/contractors/mallory")
+                .isEqualTo(arn);
+        assertThat(userDenied("mallory")).isTrue();
+        assertThat(iam().listAccessKeys(b -> b.userName("mallory")).accessKeyMetadata())
+                .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
         List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("rejected");
-        assertThat(audits.get(0).body()).contains("not yet supported by this build", target);
-        assertThat(calls.actions()).containsExactly("sns:Publish");
+        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(audits.get(1).body()).contains("The finding names IAM user 'mallory' without its path; IAM says it is "
+                + arn);
+    }
+
+    @Test
+    void guardDutyIamUser_thatDoesNotExist_isAuditedAsNotFound_neverRetried() throws Exception {
+        ObjectNode event = severity(load("guardduty-iam-user.json"), 8);
+
+        JsonNode response = HandlerFixture.invoke(handler(environment("*")), Json.write(event));
+
+        assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("rejected");
+        assertThat(response.at("/results/0/summary").asText()).contains("There is no IAM user named mallory in account "
+                + ACCOUNT);
+        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::subject).singleElement()
+                .satisfies(subject -> assertThat(subject).startsWith("Finding not found: IAM user named 'mallory'"));
+        assertThat(calls.actions()).doesNotContain("iam:PutUserPolicy", "iam:UpdateAccessKey");
+    }
+
+    @Test
+    void guardDutyIamUser_whenTheLookUpCannotReachTheAccount_failsTheInvocationForRetry_andChangesNothing()
+            throws Exception {
+        iam().createUser(b -> b.userName("mallory"));
+        LockdownHandler handler = handler(environment("*"), new StsAccessDenied());
+        String event = Json.write(severity(load("guardduty-iam-user.json"), 8));
+
+        assertThatThrownBy(() -> HandlerFixture.invoke(handler, event)).isInstanceOf(ContainmentFailedException.class)
+                .hasMessageContaining("IAM user named 'mallory'").hasMessageContaining("could not be assumed");
+
+        assertThat(userDenied("mallory")).isFalse();
+        List<HandlerFixture.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("failed");
+        assertThat(audits.get(0).body()).contains("Nothing was changed", "Lambda will retry this event");
+    }
+
+    @Test
+    void guardDutyAssumedRole_deniesThatSessionOnly_onItsRole() throws Exception {
+        String roleArn = role("/ops/", "ci-deployer");
+        String roleId = iam().getRole(b -> b.roleName("ci-deployer")).role().roleId();
+        ObjectNode event = severity(load("guardduty-assumed-role.json"), 8);
+
+        JsonNode response = HandlerFixture.invoke(handler(environment("Discovery:IAMUser/*")), Json.write(event));
+
+        JsonNode result = response.at("/results/0");
+        assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
+        assertThat(result.path("entity").asText()).isEqualTo("arn:aws:sts::111111111111:assumed-role/ci-deployer/build-4711");
+        assertThat(sessionCondition("ci-deployer", "build-4711")).isEqualTo(roleId + ":build-4711");
+        assertThat(iam().listRolePolicies(b -> b.roleName("ci-deployer")).policyNames())
+                .as("the role itself is not denied").doesNotContain("EntityLockdownContainment");
+        List<HandlerFixture.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(audits.get(1).body()).contains("Only session 'build-4711' of role ci-deployer is denied",
+                "lockdown contain " + roleArn);
+    }
+
+    @Test
+    void guardDutyAssumedRole_notMatchingTheAutoContainTypes_isOnlyADryRun() throws Exception {
+        role("/", "ci-deployer");
+
+        JsonNode response = HandlerFixture.invoke(handler(environment("Backdoor:EC2/*")),
+                Json.write(severity(load("guardduty-assumed-role.json"), 8)));
+
+        assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("would_contain");
+        assertThat(iam().listRolePolicies(b -> b.roleName("ci-deployer")).policyNames()).containsExactly("own");
+        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("would_contain");
+    }
+
+    @Test
+    void guardDutyInstanceCredentialExfiltration_deniesThatInstancesCredentialsOnly_andLeavesTheNetworkAlone()
+            throws Exception {
+        role("/", "app-server-role");
+        String roleId = iam().getRole(b -> b.roleName("app-server-role")).role().roleId();
+
+        JsonNode response = HandlerFixture.invoke(handler(environment("UnauthorizedAccess:IAMUser/InstanceCredential*")),
+                Json.write(load("guardduty-instance-credential-exfiltration.json")));
+
+        JsonNode result = response.at("/results/0");
+        assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
+        assertThat(result.path("entity").asText())
+                .isEqualTo("arn:aws:sts::111111111111:assumed-role/app-server-role/i-0f1e2d3c4b5a69788");
+        assertThat(sessionCondition("app-server-role", "i-0f1e2d3c4b5a69788")).isEqualTo(roleId + ":i-0f1e2d3c4b5a69788");
+        assertThat(calls.actions()).noneMatch(action -> action.startsWith("ec2:"));
+        List<HandlerFixture.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(audits.get(1).body()).contains("instance-profile credentials of EC2 instance i-0f1e2d3c4b5a69788",
+                "The instance and its network are NOT touched",
+                "lockdown contain arn:aws:ec2:us-east-1:111111111111:instance/i-0f1e2d3c4b5a69788");
     }
 
     @Test
@@ -334,6 +417,46 @@ class HandlerFindingsIT {
                 .startsWith("Entity Lockdown: NOT contained (failed; Lambda retries): IAM user alice in 111111111111"));
     }
 
+    @Test
+    void customAction_onCredentialFindings_containsUserByName_session_andKeyOwner_andRefusesWhatAPersonMustDo()
+            throws Exception {
+        String mallory = iam().createUser(b -> b.path("/contractors/").userName("mallory")).user().arn();
+        iam().createAccessKey(b -> b.userName("mallory"));
+        String leaky = iam().createUser(b -> b.path("/build/").userName("leaky-bot")).user().arn();
+        String leakedKey = iam().createAccessKey(b -> b.userName("leaky-bot")).accessKey().accessKeyId();
+        role("/ops/", "ci-deployer");
+        String roleId = iam().getRole(b -> b.roleName("ci-deployer")).role().roleId();
+        ObjectNode event = load("securityhub-credentials.json");
+        com.fasterxml.jackson.databind.node.ArrayNode findings = (com.fasterxml.jackson.databind.node.ArrayNode)
+                event.at("/detail/findings");
+        // keep: mallory by name, the ci-deployer session, root, the leaked key and a temporary key
+        findings.remove(5);
+        findings.remove(1);
+        with(event, "/detail/findings/3/Resources/0/Id", "AWS::IAM::AccessKey:" + leakedKey);
+        SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
+
+        JsonNode response = HandlerFixture.invoke(handler(environment(null), securityHub), Json.write(event));
+
+        assertThat(response.path("results")).extracting(r -> r.path("entity").asText() + " " + r.path("event").asText())
+                .as(response.toString()).containsExactly(
+                        mallory + " succeeded",
+                        "arn:aws:sts::111111111111:assumed-role/ci-deployer/build-4711 succeeded",
+                        "the root user of account 111111111111 refused",
+                        leaky + " succeeded",
+                        "temporary access key ASIAEXAMPLETEMPKEY01 in 111111111111 refused");
+        assertThat(userDenied("mallory")).isTrue();
+        assertThat(userDenied("leaky-bot")).isTrue();
+        assertThat(iam().listAccessKeys(b -> b.userName("leaky-bot")).accessKeyMetadata())
+                .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
+        assertThat(sessionCondition("ci-deployer", "build-4711")).isEqualTo(roleId + ":build-4711");
+        assertThat(securityHub.sent()).hasSize(4);
+        assertThat(securityHub.sent().get(3).body().at("/Note/Text").asText()).contains(
+                "contained: IAM user build/leaky-bot in 111111111111", "refused, a person must act");
+        assertThat(fixture.audits()).filteredOn(a -> a.event().equals("succeeded")).extracting(HandlerFixture.Audit::body)
+                .anySatisfy(body -> assertThat(body).contains("The finding names access key " + leakedKey
+                        + "; it belongs to IAM user " + leaky));
+    }
+
     // --- estate ------------------------------------------------------------------------------------
 
     private Ec2Client ec2() {
@@ -354,6 +477,47 @@ class HandlerFindingsIT {
         String imageId = ec2().describeImages(b -> b.owners("amazon")).images().get(0).imageId();
         return ec2().runInstances(b -> b.imageId(imageId).instanceType(InstanceType.T3_MICRO).subnetId(subnetId)
                 .minCount(1).maxCount(1)).instances().get(0).instanceId();
+    }
+
+    /** A role with a path and an inline policy of its own; returns its ARN. */
+    private String role(String path, String name) {
+        String arn = iam().createRole(b -> b.path(path).roleName(name).assumeRolePolicyDocument(
+                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+                        + "\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
+        iam().putRolePolicy(b -> b.roleName(name).policyName("own").policyDocument("{\"Version\":\"2012-10-17\","
+                + "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"));
+        return arn;
+    }
+
+    /** The aws:userid the session policy of that session on that role denies (it denies nothing else). */
+    private String sessionCondition(String role, String session) throws IOException {
+        String document = iam().getRolePolicy(b -> b.roleName(role).policyName("EntityLockdownSession-" + session))
+                .policyDocument();
+        JsonNode statements = Json.mapper().readTree(java.net.URLDecoder.decode(document, StandardCharsets.UTF_8))
+                .path("Statement");
+        assertThat(statements).hasSize(1);
+        assertThat(statements.get(0).path("Effect").asText()).isEqualTo("Deny");
+        assertThat(statements.get(0).path("Action").asText()).isEqualTo("*");
+        assertThat(statements.get(0).path("Condition").size()).isEqualTo(1);
+        return statements.get(0).at("/Condition/StringEquals/aws:userid").asText();
+    }
+
+    /** True when the lockdown's containment policy on the user denies everything. */
+    private boolean userDenied(String name) {
+        String arn = iam().getUser(b -> b.userName(name)).user().arn();
+        try {
+            String document = iam().getUserPolicy(b -> b.userName(name).policyName("EntityLockdownContainment"))
+                    .policyDocument();
+            return io.entitylockdown.core.iam.ContainmentPolicy.parse(document, arn)
+                    .map(io.entitylockdown.core.iam.ContainmentPolicy.Form::denyAll).orElse(false);
+        } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
+            return false;
+        }
+    }
+
+    private static ObjectNode severity(ObjectNode event, double severity) {
+        ((ObjectNode) event.path("detail")).put("severity", severity);
+        return event;
     }
 
     private void user(String name) {

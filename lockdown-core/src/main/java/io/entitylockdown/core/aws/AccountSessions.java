@@ -105,6 +105,7 @@ public final class AccountSessions implements AutoCloseable {
             case IAM_ROLE -> "role";
             case LAMBDA_FUNCTION -> "fn";
             case EC2_INSTANCE -> "ec2";
+            case ROLE_SESSION -> "session";
         };
         String name = SESSION_UNSAFE.matcher(entity.name()).replaceAll("-");
         String session = "lockdown-" + kind + "-" + name;

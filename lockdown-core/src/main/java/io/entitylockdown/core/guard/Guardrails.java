@@ -62,6 +62,9 @@ public final class Guardrails {
 
     /** Why this entity must not be contained, or empty when it may be. */
     public Optional<String> refusal(EntityArn entity) {
+        if (entity.type() == EntityType.ROLE_SESSION) {
+            return sessionRefusal(entity);
+        }
         if (entity.isServiceLinkedRole()) {
             return Optional.of("'" + entity.name() + "' is a service-linked role: AWS owns it and IAM refuses "
                     + "policy changes to it. Contain the service's resources instead, or delete the role through the "
@@ -86,6 +89,35 @@ public final class Guardrails {
         for (Glob protectedGlob : protectedPatterns) {
             if (protectedGlob.matches(entity)) {
                 return Optional.of(entity.arn() + " is protected (matches '" + protectedGlob.text()
+                        + "' in LOCKDOWN_PROTECTED_PRINCIPALS); remove it from that list to contain it");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A session is judged on its role (whose path the session ARN does not give: the strategy checks
+     * the role's real ARN again before it changes anything), and on patterns that name sessions.
+     */
+    private Optional<String> sessionRefusal(EntityArn session) {
+        String prefix = "This is a session of role " + session.name() + ", which is refused: ";
+        if (session.isServiceLinkedRole()) {
+            return Optional.of(prefix + "'" + session.name() + "' is a service-linked role: AWS owns it and IAM refuses "
+                    + "policy changes to it");
+        }
+        Optional<String> role = refusal(session.sessionRole());
+        if (role.isPresent()) {
+            return Optional.of(prefix + role.get());
+        }
+        for (Glob glob : ownPrincipals) {
+            if (glob.matches(session)) {
+                return Optional.of(session.arn() + " is a session of one of Entity Lockdown's own principals; containing "
+                        + "it would disable the lockdown itself");
+            }
+        }
+        for (Glob glob : protectedPatterns) {
+            if (glob.matches(session)) {
+                return Optional.of(session.arn() + " is protected (matches '" + glob.text()
                         + "' in LOCKDOWN_PROTECTED_PRINCIPALS); remove it from that list to contain it");
             }
         }

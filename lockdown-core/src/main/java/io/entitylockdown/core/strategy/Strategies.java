@@ -2,6 +2,7 @@ package io.entitylockdown.core.strategy;
 
 import io.entitylockdown.core.ec2.Ec2InstanceLockdown;
 import io.entitylockdown.core.iam.IamRoleLockdown;
+import io.entitylockdown.core.iam.RoleSessionLockdown;
 import io.entitylockdown.core.iam.IamUserLockdown;
 import io.entitylockdown.core.lambda.LambdaFunctionLockdown;
 
@@ -15,6 +16,7 @@ public final class Strategies {
                 new IamUserLockdown(),
                 new IamRoleLockdown(),
                 new LambdaFunctionLockdown(),
-                new Ec2InstanceLockdown());
+                new Ec2InstanceLockdown(),
+                new RoleSessionLockdown());
     }
 }

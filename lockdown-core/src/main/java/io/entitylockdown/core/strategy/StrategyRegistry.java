@@ -1,6 +1,7 @@
 package io.entitylockdown.core.strategy;
 
 import io.entitylockdown.core.EntityType;
+import io.entitylockdown.core.iam.UserLookup;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.Map;
@@ -34,9 +35,13 @@ public final class StrategyRegistry {
         return strategies.values();
     }
 
-    /** The union of every strategy's declared IAM actions, sorted. */
+    /**
+     * Every IAM action the engine may call in an entity's account, sorted: the union of every
+     * strategy's declared actions and those of the look-ups that turn an access key id or a user name
+     * into an entity ({@link UserLookup#PERMISSIONS}).
+     */
     public Set<String> permissions() {
-        Set<String> all = new TreeSet<>();
+        Set<String> all = new TreeSet<>(UserLookup.PERMISSIONS);
         strategies.values().forEach(s -> all.addAll(s.permissions()));
         return all;
     }

@@ -233,6 +233,34 @@ class GuardrailsTest {
         assertThat(Guardrails.splitList(" a, b  c ,,d ")).containsExactly("a", "b", "c", "d");
     }
 
+    @Test
+    void roleSession_isJudgedOnItsRole_memberRoleOwnRoleProtectedAndServiceLinked() {
+        Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:role/BreakGlass*"), List.of(),
+                List.of("arn:aws:iam::123456789012:role/EntityLockdownExecutionRole"), MEMBER_ROLE);
+
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/EntityLockdownMemberRole/lockdown-user-x"))
+                .hasValueSatisfying(r -> assertThat(r).startsWith("This is a session of role EntityLockdownMemberRole")
+                        .contains("Entity Lockdown member role"));
+        assertThat(refusal(guardrails, "arn:aws:sts::123456789012:assumed-role/EntityLockdownExecutionRole/fn"))
+                .hasValueSatisfying(r -> assertThat(r).contains("Entity Lockdown's own principals"));
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/BreakGlassAdmin/alice"))
+                .hasValueSatisfying(r -> assertThat(r).contains("is protected", "'arn:aws:iam::*:role/BreakGlass*'"));
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling"))
+                .hasValueSatisfying(r -> assertThat(r).contains("service-linked role"));
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/ci-deployer/build-4711")).isEmpty();
+    }
+
+    @Test
+    void roleSession_isRefusedByPatternsThatNameSessions_andOutsideTheAllowedAccounts() {
+        Guardrails guardrails = Guardrails.of(List.of("arn:aws:sts::*:assumed-role/ci-deployer/release-*"),
+                List.of("111111111111"), List.of(), MEMBER_ROLE);
+
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/ci-deployer/release-7")).isPresent();
+        assertThat(refusal(guardrails, "arn:aws:sts::111111111111:assumed-role/ci-deployer/build-7")).isEmpty();
+        assertThat(refusal(guardrails, "arn:aws:sts::222222222222:assumed-role/ci-deployer/build-7"))
+                .hasValueSatisfying(r -> assertThat(r).contains("LOCKDOWN_ALLOWED_ACCOUNTS"));
+    }
+
     private static Map<String, String> with(Map<String, String> base, String key, String value) {
         Map<String, String> env = new java.util.HashMap<>(base);
         env.put(key, value);

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.UnknownEntityException;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
@@ -144,7 +146,7 @@ public final class FindingEventHandler {
     private Handling handle(FindingRequest request, String source, String requestId) {
         FindingTarget target = request.target();
         if (target instanceof FindingTarget.Entity entity) {
-            return contain(EntityArn.parse(entity.arn()), request.decision(), source, requestId);
+            return contain(EntityArn.parse(entity.arn()), request.decision(), source, requestId, List.of());
         }
         if (target instanceof FindingTarget.Refused refused) {
             return refuse(refused, request, source, requestId);
@@ -152,10 +154,93 @@ public final class FindingEventHandler {
         if (target instanceof FindingTarget.Unsupported unsupported) {
             return notActed(unsupported, "not supported", unsupported.reason(), request, source, requestId);
         }
-        return notYetSupported(target, request, source, requestId);
+        return containCredentials(target, request, source, requestId);
     }
 
-    private Handling contain(EntityArn entity, Decision decision, String source, String requestId) {
+    /**
+     * A finding that names credentials: the user behind a name or an access key (read-only look-ups in the
+     * finding's account, also for a dry run), a role session, or an instance's credentials (the session
+     * EC2 names after the instance). A look-up that finds nothing is audited and never retried; one that
+     * AWS could not answer fails like a containment, so that Lambda retries it.
+     */
+    private Handling containCredentials(FindingTarget target, FindingRequest request, String source, String requestId) {
+        List<String> context = new ArrayList<>();
+        EntityArn entity;
+        try {
+            entity = credentialEntity(target, context);
+        } catch (UnknownEntityException e) {
+            return notActed(target, "not found", withoutFullStop(e.getMessage()), request, source, requestId);
+        } catch (InvalidArnException e) {
+            return notActed(target, "not supported", e.reason(), request, source, requestId);
+        } catch (RuntimeException e) {
+            return lookupFailed(target, e, request, source, requestId);
+        }
+        return contain(entity, request.decision(), source, requestId, context);
+    }
+
+    private EntityArn credentialEntity(FindingTarget target, List<String> context) {
+        if (target instanceof FindingTarget.IamUserByName user) {
+            EntityArn arn = engine.get().resolveUser(user.accountId(), user.userName());
+            context.add("The finding names IAM user '" + user.userName() + "' without its path; IAM says it is "
+                    + arn.arn() + " (iam:GetUser).");
+            return arn;
+        }
+        if (target instanceof FindingTarget.AccessKeyId key) {
+            EntityArn arn = engine.get().resolveAccessKey(key.accessKeyId(), key.accountId());
+            context.add("The finding names access key " + key.accessKeyId() + "; it belongs to IAM user " + arn.arn()
+                    + " (iam:GetAccessKeyLastUsed), which is contained.");
+            return arn;
+        }
+        if (target instanceof FindingTarget.RoleSession session) {
+            EntityArn arn = EntityArn.parse(session.sessionArn());
+            context.add("Only session '" + session.sessionName() + "' of role " + session.roleName() + " is denied; "
+                    + "other sessions of the role keep working. To cut off every session: lockdown contain "
+                    + session.roleArnWithoutPath() + " (with the role's path, if it has one).");
+            return arn;
+        }
+        if (target instanceof FindingTarget.InstanceCredentials credentials) {
+            if (credentials.roleName().isEmpty()) {
+                throw new UnknownEntityException("the finding does not name the role of instance "
+                        + credentials.instanceId() + "'s credentials, so they cannot be denied alone; to deny them with "
+                        + "the instance's network cut off too: lockdown contain " + credentials.instanceArn());
+            }
+            EntityArn arn = EntityArn.parse("arn:" + credentials.partition() + ":sts::" + credentials.accountId()
+                    + ":assumed-role/" + credentials.roleName() + "/" + credentials.instanceId());
+            context.add("These are the instance-profile credentials of EC2 instance " + credentials.instanceId()
+                    + " (session " + credentials.instanceId() + " of role " + credentials.roleName() + "): only they are "
+                    + "denied, wherever they are used. The instance and its network are NOT touched: the finding says "
+                    + "its credentials were used elsewhere, not that the instance runs the attacker's code. To isolate "
+                    + "the instance as well: lockdown contain " + credentials.instanceArn());
+            return arn;
+        }
+        throw new IllegalStateException("not a credentials target: " + target.describe());
+    }
+
+    /** AWS could not answer a look-up (the member role, throttling ...): audited as failed; Lambda retries when acting. */
+    private Handling lookupFailed(FindingTarget target, RuntimeException error, FindingRequest request, String source,
+            String requestId) {
+        boolean act = request.decision().act();
+        String problem = error instanceof LockdownException ? withoutFullStop(error.getMessage())
+                : "internal error (" + error.getClass().getSimpleName() + ": " + error.getMessage() + ")";
+        services.log("ERROR", "finding-lookup-failed", "source", source, "entity", target.describe(), "error", problem);
+        services.auditNotice(new FindingNotice(FindingNotice.Kind.FAILED, "Finding NOT acted on (look-up failed): "
+                + target.describe(), target.describe(), target.accountId(), request.finding().region(), source,
+                "What the finding names could not be looked up: " + problem + ".\n\nNothing was changed. "
+                        + (act ? "Lambda will retry this event; if every retry fails, the event is kept by the "
+                                + "function's failure destination and the failure topic is told.\n"
+                                : "This was only a dry run (" + request.decision().reason() + "); it is not retried.\n")),
+                requestId);
+        ObjectNode result = result(source, "failed", target.describe(), "failed", "Not acted on: " + problem);
+        return new Handling(result, new SecurityHubNote.ResourceOutcome(act ? "NOT contained (failed; Lambda retries)"
+                : "dry run failed", target.describe()), act ? Optional.of(target.describe() + ": " + problem)
+                : Optional.empty());
+    }
+
+    private static String withoutFullStop(String message) {
+        return message != null && message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
+    }
+
+    private Handling contain(EntityArn entity, Decision decision, String source, String requestId, List<String> context) {
         boolean act = decision.act();
         if (act && guardrails.refusal(entity).isEmpty()) {
             services.auditStarted(entity, source, requestId);
@@ -175,7 +260,7 @@ public final class FindingEventHandler {
             return new Handling(result, new SecurityHubNote.ResourceOutcome("not handled, retried", entity.label()),
                     Optional.of(entity.label() + ": " + unavailable.getMessage()));
         }
-        List<String> extra = new ArrayList<>();
+        List<String> extra = new ArrayList<>(context);
         extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
                 + decision.reason() + ".");
         String problem = null;
@@ -215,19 +300,6 @@ public final class FindingEventHandler {
                 + ". " + refused.whatAHumanMustDo());
         return new Handling(result, new SecurityHubNote.ResourceOutcome("refused, a person must act", refused.named()),
                 Optional.empty());
-    }
-
-    /**
-     * SEAM (issue 11.3): the engine entry points for a user by name (path lookup), an access key id
-     * (iam:GetAccessKeyLastUsed), a role session (session-scoped deny) and instance credentials (the
-     * instance-credentials deny alone) are being built on main. Until they are wired here, these
-     * targets are audited with exactly what the finding asked for, and nothing is changed.
-     */
-    private Handling notYetSupported(FindingTarget target, FindingRequest request, String source, String requestId) {
-        String reason = "containing " + kindOf(target) + " from a finding is not yet supported by this build; the finding "
-                + "asks for: " + target.describe() + (request.decision().act() ? "" : " (it would only have been a dry "
-                + "run: " + request.decision().reason() + ")");
-        return notActed(target, "not yet supported", reason, request, source, requestId);
     }
 
     private Handling notActed(FindingTarget target, String word, String reason, FindingRequest request, String source,
@@ -314,21 +386,5 @@ public final class FindingEventHandler {
             case REFUSED -> "refused";
             case INVALID -> "rejected";
         };
-    }
-
-    private static String kindOf(FindingTarget target) {
-        if (target instanceof FindingTarget.IamUserByName) {
-            return "an IAM user known only by name";
-        }
-        if (target instanceof FindingTarget.AccessKeyId) {
-            return "the owner of an access key";
-        }
-        if (target instanceof FindingTarget.RoleSession) {
-            return "a single role session";
-        }
-        if (target instanceof FindingTarget.InstanceCredentials) {
-            return "an instance's credentials alone";
-        }
-        return "this target";
     }
 }

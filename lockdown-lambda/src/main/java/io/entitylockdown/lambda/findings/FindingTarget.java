@@ -5,11 +5,11 @@ import java.util.Objects;
 /**
  * What one resource of a finding asks Entity Lockdown to contain, or why it cannot.
  *
- * <p>Only {@link Entity} is a plain entity ARN that the engine contains today. The four credential
- * targets ({@link IamUserByName}, {@link AccessKeyId}, {@link RoleSession}, {@link InstanceCredentials})
- * carry exactly what the finding says, so that the engine entry points for them (issue 11.3) can be
- * wired without parsing the finding again. {@link Refused} and {@link Unsupported} are answers, not
- * requests: they are audited and never retried.
+ * <p>{@link Entity} is a plain entity ARN. The four credential targets carry exactly what the finding
+ * says, and the handler turns each into an entity: {@link IamUserByName} and {@link AccessKeyId} into the
+ * user the engine looks up, {@link RoleSession} into that session, {@link InstanceCredentials} into the
+ * session EC2 names after the instance (its credentials alone). {@link Refused} and {@link Unsupported}
+ * are answers, not requests: they are audited and never retried.
  */
 public sealed interface FindingTarget {
 
