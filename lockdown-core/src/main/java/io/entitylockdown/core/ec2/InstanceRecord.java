@@ -88,7 +88,7 @@ final class InstanceRecord {
 
     List<InterfaceRecord> interfaces() {
         List<InterfaceRecord> list = new ArrayList<>();
-        state.path("interfaces").fields().forEachRemaining(e -> {
+        state.path("interfaces").properties().forEach(e -> {
             String groups = e.getValue().path("groups").asText("");
             list.add(new InterfaceRecord(e.getKey(),
                     groups.isEmpty() ? List.of() : Arrays.asList(groups.split(",")),

@@ -106,7 +106,7 @@ public final class StateTags {
      */
     public static ObjectNode merge(ObjectNode recorded, ObjectNode observed) {
         ObjectNode merged = recorded.deepCopy();
-        observed.fields().forEachRemaining(e -> {
+        observed.properties().forEach(e -> {
             JsonNode existing = merged.get(e.getKey());
             if (existing == null) {
                 merged.set(e.getKey(), e.getValue().deepCopy());

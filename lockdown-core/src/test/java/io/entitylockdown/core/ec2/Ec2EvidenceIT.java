@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Snapshot;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescription;
 
 /** Keeping the instance as evidence: protections, Auto Scaling, target groups, snapshots. */
 @ExtendWith(MotoExtension.class)
@@ -48,8 +49,8 @@ class Ec2EvidenceIT {
                     .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
             String otherGroup = elb.createTargetGroup(b -> b.name("web-9090").protocol("HTTP").port(80)
                     .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
-            elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(t -> t.id(instanceId).port(8080)));
-            elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(t -> t.id(instanceId).port(9090)));
+            elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(TargetDescription.builder().id(instanceId).port(8080).build()));
+            elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(TargetDescription.builder().id(instanceId).port(9090).build()));
             Instance instance = lab.describe(instanceId);
             String dataVolume = lab.ec2.createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
                     .size(20)).volumeId();

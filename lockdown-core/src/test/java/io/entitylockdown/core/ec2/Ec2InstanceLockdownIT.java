@@ -17,9 +17,11 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.SecurityGroupRule;
+import software.amazon.awssdk.services.ec2.model.Tag;
 
 @ExtendWith(MotoExtension.class)
 class Ec2InstanceLockdownIT {
@@ -56,7 +58,7 @@ class Ec2InstanceLockdownIT {
             assertThat(GroupRules.of(untracked.ipPermissions(), untracked.ipPermissionsEgress()))
                     .isEqualTo(GroupRules.allOpen());
             List<SecurityGroupRule> rules = lab.ec2.describeSecurityGroupRules(b -> b.filters(
-                    f -> f.name("group-id").values(untracked.groupId()))).securityGroupRules();
+                    Filter.builder().name("group-id").values(untracked.groupId()).build())).securityGroupRules();
             assertThat(rules).hasSize(4).allSatisfy(r -> assertThat(r.ipProtocol()).isEqualTo("-1"));
             assertThat(rules.stream().map(r -> (r.isEgress() ? "out " : "in ")
                     + (r.cidrIpv4() != null ? r.cidrIpv4() : r.cidrIpv6())))
@@ -147,8 +149,8 @@ class Ec2InstanceLockdownIT {
                     .contains("i-0123456789abcdef0 was not found", ACCOUNT, "us-east-1", "nothing was changed");
             assertThat(lab.groupsNamed(UNTRACKED)).isEmpty();
             assertThat(lab.groupsNamed(ISOLATION)).isEmpty();
-            assertThat(lab.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
-                    .values(UNTRACKED, ISOLATION))).securityGroups()).isEmpty();
+            assertThat(lab.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
+                    .values(UNTRACKED, ISOLATION).build())).securityGroups()).isEmpty();
             assertThat(InstanceMarker.tags(lab.describe(bystander.instanceId()))).isEmpty();
         }
     }
@@ -159,7 +161,8 @@ class Ec2InstanceLockdownIT {
             Instance instance = lab.instance(1, null);
             List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
             lab.ec2.createTags(b -> b.resources(instance.instanceId()).tags(
-                    t -> t.key(StateTags.CONTAINED_AT).value("not a time"), t -> t.key(StateTags.STATE + "0").value("%%%")));
+                    Tag.builder().key(StateTags.CONTAINED_AT).value("not a time").build(),
+                    Tag.builder().key(StateTags.STATE + "0").value("%%%").build()));
 
             ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW.withSnapshot(false));
 
@@ -267,8 +270,8 @@ class Ec2InstanceLockdownIT {
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
             assertThat(CredentialDenyPolicy.instanceArns(lab.iam.getRolePolicy(b -> b.roleName("west")
                     .policyName(CredentialDenyPolicy.POLICY_NAME)).policyDocument())).containsExactly(lab.arn(instance));
-            assertThat(home.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
-                    .values(UNTRACKED, ISOLATION))).securityGroups()).as("nothing in the home account").isEmpty();
+            assertThat(home.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
+                    .values(UNTRACKED, ISOLATION).build())).securityGroups()).as("nothing in the home account").isEmpty();
         }
     }
 
