@@ -95,6 +95,7 @@ public final class LockdownHandler implements RequestStreamHandler {
         this.sns = caller.configure(SnsClient.builder(), regionOf(settings.auditTopicArn())).build();
         this.sqs = caller.configure(SqsClient.builder(), config.aws().homeRegion()).build();
         this.audit = new AuditTrail(sns, settings.auditTopicArn(), log);
+        SnapStartPriming.register(org.crac.Core.getGlobalContext());
     }
 
     @Override
