@@ -65,11 +65,21 @@ public final class SnapStartPriming implements Resource {
         }
     }
 
+    /**
+     * The same priming outside any checkpoint, in this JVM, towards AWS's endpoints (never contacted): the
+     * command line's class-data training run uses it so that its archive holds the same classes.
+     *
+     * @param env only {@code AWS_REGION} is read
+     */
+    public static void primeWithoutCheckpoint(Map<String, String> env) {
+        new SnapStartPriming(env, null).prime();
+    }
+
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
         try {
             prime();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             // A snapshot that is merely cold is still correct: never fail the function's publication over it.
             System.err.println("SnapStart priming skipped: " + e);
         }
