@@ -60,6 +60,16 @@ class ExecutionRoleLeastPrivilegeTest {
                 .as("granted to the execution role but never called").isEmpty();
     }
 
+    @Test
+    void handlerOperations_thatTheFunctionJarKeeps_areExactlyTheCallsTheHandlerMadeWithItsRole() throws IOException {
+        Set<String> byExecutionRole = read(HANDLER_OBSERVED).stream()
+                .filter(a -> EXECUTION_ROLE_SERVICES.contains(service(a)))
+                .collect(Collectors.toCollection(TreeSet::new));
+
+        assertThat(new TreeSet<>(FunctionOperations.HANDLER)).as("FunctionOperations.HANDLER: the pruned function "
+                + "jar lacks the SDK classes of an operation missing there").isEqualTo(byExecutionRole);
+    }
+
     private static Set<String> read(Path file) throws IOException {
         assertThat(file).as("%s is written by this module's integration tests (failsafe runs them first; "
                 + "-Dlockdown.skipLeastPrivilege=true when running a few by hand)", file).exists();
