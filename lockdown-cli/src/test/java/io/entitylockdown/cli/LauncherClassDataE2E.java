@@ -47,6 +47,9 @@ class LauncherClassDataE2E {
         Path link = Files.createSymbolicLink(elsewhere.resolve("lockdown"), ROOT.resolve("lockdown"));
         Path linkToLink = Files.createSymbolicLink(bin.resolve("lockdown"), Path.of("..", "elsewhere", "lockdown"));
         Map<String, String> logMapping = Map.of("LOCKDOWN_JAVA_OPTS", "-Xlog:cds=info:stderr");
+        assertThat(Files.readAllLines(TARGET.resolve("lockdown.jsa.stamp")).get(0))
+                .as("the build made the archive with the java on PATH (else the launcher makes its own first)")
+                .isEqualTo(javaOnPath().toString());
         Run help;
         Run status;
         try {
