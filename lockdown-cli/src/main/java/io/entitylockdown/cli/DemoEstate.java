@@ -28,8 +28,14 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecification;
 import software.amazon.awssdk.services.ec2.model.InstanceType;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKey;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -234,11 +240,12 @@ final class DemoEstate {
         String subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.20.1.0/24").availabilityZone(EAST + "a"))
                 .subnet().subnetId();
         String web = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("web").description("web tier")).groupId();
-        ec2.authorizeSecurityGroupIngress(b -> b.groupId(web).ipPermissions(p -> p.ipProtocol("tcp").fromPort(443)
-                .toPort(443).ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
+        ec2.authorizeSecurityGroupIngress(b -> b.groupId(web).ipPermissions(IpPermission.builder()
+                .ipProtocol("tcp").fromPort(443).toPort(443).ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build())
+                .build()));
         // a narrow filter: describing every image moto knows takes seconds
-        String image = ec2.describeImages(b -> b.owners("amazon").filters(f -> f.name("name")
-                .values("amzn2-ami-hvm-2.0.*-x86_64-gp2"))).images().get(0).imageId();
+        String image = ec2.describeImages(b -> b.owners("amazon").filters(Filter.builder().name("name")
+                .values("amzn2-ami-hvm-2.0.*-x86_64-gp2").build())).images().get(0).imageId();
         String template = ec2.createLaunchTemplate(b -> b.launchTemplateName("web").launchTemplateData(d -> d
                 .imageId(image).instanceType(InstanceType.T3_MICRO))).launchTemplate().launchTemplateId();
         autoScalingGroup = "web-asg";
@@ -251,7 +258,8 @@ final class DemoEstate {
         instanceId = ec2.runInstances(b -> b.imageId(image).instanceType(InstanceType.T3_MICRO).minCount(1).maxCount(1)
                 .subnetId(subnet).securityGroupIds(web)
                 .iamInstanceProfile(p -> p.name("web-instance-profile"))
-                .tagSpecifications(t -> t.resourceType(ResourceType.INSTANCE).tags(tag -> tag.key("Name").value("web"))))
+                .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.INSTANCE)
+                        .tags(Tag.builder().key("Name").value("web").build()).build()))
                 .instances().get(0).instanceId();
         String dataPlane = ec2.createNetworkInterface(b -> b.subnetId(subnet).groups(data).description("web data plane"))
                 .networkInterface().networkInterfaceId();

@@ -126,7 +126,7 @@ record KeptEvent(String messageId, Shape shape, List<Request> requests, String p
     /** The request in an SNS envelope (Lambda's {@code Sns} object or SNS's JSON delivery): same fields. */
     private static Request fromEnvelope(JsonNode sns) {
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
-        for (var entry : (Iterable<Map.Entry<String, JsonNode>>) sns.path("MessageAttributes")::fields) {
+        for (var entry : sns.path("MessageAttributes").properties()) {
             String type = entry.getValue().path("Type").asText("String");
             String value = entry.getValue().path("Value").asText("");
             MessageAttributeValue.Builder attribute = MessageAttributeValue.builder().dataType(type);

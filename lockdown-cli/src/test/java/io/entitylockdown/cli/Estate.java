@@ -11,6 +11,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecification;
 import software.amazon.awssdk.services.iam.IamClient;
 
 /** Set-up and read-back clients for CLI tests, acting directly in an account (not through the CLI). */
@@ -71,19 +73,20 @@ final class Estate implements AutoCloseable {
         String vpc = ec2.createVpc(b -> b.cidrBlock("10.30.0.0/16")).vpc().vpcId();
         String subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.30.1.0/24")).subnet().subnetId();
         String group = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("app").description("app")).groupId();
-        String image = ec2.describeImages(b -> b.owners("amazon").filters(f -> f.name("name")
-                .values("amzn2-ami-hvm-2.0.*-x86_64-gp2"))).images().get(0).imageId();
+        String image = ec2.describeImages(b -> b.owners("amazon").filters(Filter.builder().name("name")
+                .values("amzn2-ami-hvm-2.0.*-x86_64-gp2").build())).images().get(0).imageId();
         String id = ec2.runInstances(b -> b.imageId(image).instanceType("t3.micro").minCount(1).maxCount(1)
-                .networkInterfaces(n -> n.deviceIndex(0).subnetId(subnet).groups(group),
-                        n -> n.deviceIndex(1).subnetId(subnet).groups(group)))
+                .networkInterfaces(
+                        InstanceNetworkInterfaceSpecification.builder().deviceIndex(0).subnetId(subnet).groups(group).build(),
+                        InstanceNetworkInterfaceSpecification.builder().deviceIndex(1).subnetId(subnet).groups(group).build()))
                 .instances().get(0).instanceId();
         return "arn:aws:ec2:" + region + ":" + ACCOUNT + ":instance/" + id;
     }
 
     List<String> interfaceGroups(String region, String instanceArn) {
         String id = instanceArn.substring(instanceArn.lastIndexOf('/') + 1);
-        return in(ACCOUNT, region).ec2().describeNetworkInterfaces(b -> b.filters(f -> f.name("attachment.instance-id")
-                .values(id))).networkInterfaces().stream()
+        return in(ACCOUNT, region).ec2().describeNetworkInterfaces(b -> b.filters(Filter.builder().name("attachment.instance-id")
+                .values(id).build())).networkInterfaces().stream()
                 .flatMap(n -> n.groups().stream().map(g -> g.groupName())).toList();
     }
 

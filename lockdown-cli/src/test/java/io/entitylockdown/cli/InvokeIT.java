@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +22,25 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(MotoExtension.class)
 class InvokeIT {
     private static final String EXTERNAL_ID = "invoke-test-external-id";
+
+    /** The handler writes its structured log to the process's stderr, as on Lambda: kept here to check it. */
+    private final ByteArrayOutputStream functionLog = new ByteArrayOutputStream();
+    private PrintStream processErr;
+
+    @BeforeEach
+    void captureFunctionLog() {
+        processErr = System.err;
+        System.setErr(new PrintStream(functionLog, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStderr() {
+        System.setErr(processErr);
+    }
+
+    private String functionLog() {
+        return functionLog.toString(StandardCharsets.UTF_8);
+    }
 
     @Test
     void invoke_authenticatedSnsEvent_containsTheEntityAndPrintsTheResponse(MotoServer moto, @TempDir Path dir)
@@ -38,6 +62,7 @@ class InvokeIT {
             assertThat(estate.denyInForce("mallory")).isTrue();
         }
         assertThat(result.out() + result.err()).doesNotContain(EXTERNAL_ID);
+        assertThat(functionLog()).contains("\"audit\":\"succeeded\"").doesNotContain(EXTERNAL_ID);
     }
 
     @Test
@@ -53,6 +78,7 @@ class InvokeIT {
 
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(Json.mapper().readTree(result.out()).at("/results/0/outcome").asText()).isEqualTo("rejected");
+        assertThat(functionLog()).contains("\"event\":\"rejected\"").doesNotContain("not-the-deployment-id");
         try (Estate estate = new Estate(moto)) {
             assertThat(estate.attachedUserPolicies("mallory")).isEmpty();
             assertThat(estate.denyInForce("mallory")).isFalse();

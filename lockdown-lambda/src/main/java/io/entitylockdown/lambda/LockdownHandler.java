@@ -124,6 +124,7 @@ public final class LockdownHandler implements RequestStreamHandler {
         // findings carry no ExternalId: the engine is the one the deployment's secret opens, read when needed
         this.findings = new FindingEventHandler(this::currentEngine, own, config.guardrails(), settings.options(),
                 AutoContainPolicy.fromEnvironment(env), new FindingFunctionServices(audit, log, clock, this::schedulePhase2));
+        SnapStartPriming.register(org.crac.Core.getGlobalContext());
     }
 
     @Override

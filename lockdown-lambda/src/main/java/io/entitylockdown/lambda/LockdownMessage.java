@@ -114,7 +114,7 @@ record LockdownMessage(String arn, String externalId, Operation operation) {
 
     private static int attributesSize(JsonNode attributes) {
         int size = 0;
-        for (var entry : (Iterable<java.util.Map.Entry<String, JsonNode>>) attributes::fields) {
+        for (var entry : attributes.properties()) {
             size += entry.getKey().length() + entry.getValue().path("Value").asText("").getBytes(StandardCharsets.UTF_8).length;
         }
         return size;

@@ -23,6 +23,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.GroupIdentifier;
 import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
@@ -164,7 +165,8 @@ class HandlerEc2IT {
     }
 
     private List<List<GroupIdentifier>> groupsOfEveryInterface() {
-        return ec2.describeNetworkInterfaces(b -> b.filters(f -> f.name("attachment.instance-id").values(instanceId)))
+        return ec2.describeNetworkInterfaces(b -> b.filters(Filter.builder().name("attachment.instance-id")
+                .values(instanceId).build()))
                 .networkInterfaces().stream().map(eni -> eni.groups()).toList();
     }
 

@@ -534,7 +534,8 @@ class HandlerFindingsIT {
     }
 
     private List<List<GroupIdentifier>> groupsOfEveryInterface(String instanceId) {
-        return ec2().describeNetworkInterfaces(b -> b.filters(f -> f.name("attachment.instance-id").values(instanceId)))
+        return ec2().describeNetworkInterfaces(b -> b.filters(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                .name("attachment.instance-id").values(instanceId).build()))
                 .networkInterfaces().stream().map(eni -> eni.groups()).toList();
     }
 

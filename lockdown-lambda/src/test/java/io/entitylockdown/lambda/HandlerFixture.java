@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 final class HandlerFixture implements AutoCloseable {
     static final String EXTERNAL_ID = "handler-test-external-id-0123456789";
     static final String SECURITY_ACCOUNT = "123456789012";
-    /** Every call any handler made in this JVM; written at exit for {@code LeastPrivilegeTest}. */
+    /** Every call any handler made in this JVM; written at exit for {@code ExecutionRoleLeastPrivilegeTest}. */
     static final CallRecorder HANDLER_CALLS = new CallRecorder();
     static final Path OBSERVED = Path.of("target", "observed-handler-actions.txt");
 

@@ -1,5 +1,6 @@
 package io.entitylockdown.lambda;
 
+import io.entitylockdown.testkit.Templates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

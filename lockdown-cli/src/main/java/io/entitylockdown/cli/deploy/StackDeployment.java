@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.cloudformation.model.CloudFormationExcept
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
+import software.amazon.awssdk.services.cloudformation.model.Tag;
 
 /**
  * Creates or updates one stack and waits for it, printing each resource event as it happens.
@@ -58,7 +59,7 @@ public final class StackDeployment {
                 progress.flush();
                 cloudFormation.createStack(b -> b.stackName(stackName).templateBody(templateBody).parameters(params)
                         .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM)
-                        .tags(t -> t.key("EntityLockdown").value("deploy")));
+                        .tags(Tag.builder().key("EntityLockdown").value("deploy").build()));
             } else {
                 String status = existing.get().stackStatusAsString();
                 if (status.equals("ROLLBACK_COMPLETE") || status.equals("ROLLBACK_FAILED")

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 
 /** The VPC's untracked and isolation groups: found, repaired, and shared by racing containments. */
@@ -37,13 +39,15 @@ class Ec2ContainmentGroupsIT {
     void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String isolation = lab.group(ISOLATION, "made by hand");
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(p -> p.ipProtocol("tcp")
-                    .fromPort(22).toPort(22).ipRanges(r -> r.cidrIp("10.0.0.0/8"))));
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(IpPermission.builder()
+                    .ipProtocol("tcp").fromPort(22).toPort(22).ipRanges(IpRange.builder().cidrIp("10.0.0.0/8").build())
+                    .build()));
             String untracked = lab.group(UNTRACKED, "made by hand");
             lab.ec2.revokeSecurityGroupEgress(b -> b.groupId(untracked).ipPermissions(
                     lab.ec2.describeSecurityGroups(d -> d.groupIds(untracked)).securityGroups().get(0).ipPermissionsEgress()));
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(untracked).ipPermissions(p -> p.ipProtocol("tcp")
-                    .fromPort(443).toPort(443).ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(untracked).ipPermissions(IpPermission.builder()
+                    .ipProtocol("tcp").fromPort(443).toPort(443).ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build())
+                    .build()));
             Instance instance = lab.instance(2, null);
 
             ContainmentReport report = engine.contain(lab.arn(instance),

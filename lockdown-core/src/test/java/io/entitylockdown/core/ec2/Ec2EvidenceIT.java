@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Snapshot;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescription;
 
 /** Keeping the instance as evidence: protections, Auto Scaling, target groups, snapshots. */
 @ExtendWith(MotoExtension.class)
@@ -48,8 +49,8 @@ class Ec2EvidenceIT {
                     .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
             String otherGroup = elb.createTargetGroup(b -> b.name("web-9090").protocol("HTTP").port(80)
                     .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
-            elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(t -> t.id(instanceId).port(8080)));
-            elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(t -> t.id(instanceId).port(9090)));
+            elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(TargetDescription.builder().id(instanceId).port(8080).build()));
+            elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(TargetDescription.builder().id(instanceId).port(9090).build()));
             Instance instance = lab.describe(instanceId);
             String dataVolume = lab.ec2.createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
                     .size(20)).volumeId();
@@ -92,7 +93,7 @@ class Ec2EvidenceIT {
             assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(false, false));
             assertThat(lab.evidence(instanceId)).as("release never deletes evidence").hasSize(2);
-            assertThat(engine.status(arn).state().get("taggedSnapshots")).asList().hasSize(2);
+            assertThat(engine.status(arn).state().get("taggedSnapshots")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(2);
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("NOT restored automatically",
                     "aws autoscaling attach-instances --auto-scaling-group-name web --instance-ids " + instanceId
                             + " --region us-east-1"));
@@ -135,8 +136,10 @@ class Ec2EvidenceIT {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             Instance instance = lab.instance();
             String decoyVolume = lab.ec2.createVolume(b -> b.availabilityZone(lab.region + "a").size(1)).volumeId();
-            String decoy = lab.ec2.createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(t -> t
-                    .resourceType("snapshot").tags(x -> x.key("lockdown:instance").value(instance.instanceId()))))
+            String decoy = lab.ec2.createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(
+                    software.amazon.awssdk.services.ec2.model.TagSpecification.builder().resourceType("snapshot")
+                            .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("lockdown:instance")
+                                    .value(instance.instanceId()).build()).build()))
                     .snapshotId();
 
             ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));

@@ -1,5 +1,7 @@
 package io.entitylockdown.core.ec2;
 
+import software.amazon.awssdk.services.ec2.model.IpRange;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
@@ -125,8 +127,8 @@ class Ec2HostileEstateIT {
     void aLookAlikeIsolationGroup_withRulesTheAttackerAdded_isRepairedBeforeUse(MotoServer moto) {
         try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
             String lookAlike = lab.group(ContainmentGroups.Kind.ISOLATION.groupName, "looks like the lockdown's");
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(lookAlike).ipPermissions(p -> p.ipProtocol("-1")
-                    .ipRanges(r -> r.cidrIp("0.0.0.0/0"))));
+            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(lookAlike).ipPermissions(IpPermission.builder()
+                    .ipProtocol("-1").ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build()).build()));
             Instance instance = lab.instance(1, null);
 
             ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);

@@ -16,9 +16,11 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.SecurityGroupRule;
+import software.amazon.awssdk.services.ec2.model.Tag;
 
 @ExtendWith(MotoExtension.class)
 class Ec2InstanceLockdownIT {
@@ -55,7 +57,7 @@ class Ec2InstanceLockdownIT {
             assertThat(GroupRules.of(untracked.ipPermissions(), untracked.ipPermissionsEgress()))
                     .isEqualTo(GroupRules.allOpen());
             List<SecurityGroupRule> rules = lab.ec2.describeSecurityGroupRules(b -> b.filters(
-                    f -> f.name("group-id").values(untracked.groupId()))).securityGroupRules();
+                    Filter.builder().name("group-id").values(untracked.groupId()).build())).securityGroupRules();
             assertThat(rules).hasSize(4).allSatisfy(r -> assertThat(r.ipProtocol()).isEqualTo("-1"));
             assertThat(rules.stream().map(r -> (r.isEgress() ? "out " : "in ")
                     + (r.cidrIpv4() != null ? r.cidrIpv4() : r.cidrIpv6())))
@@ -148,8 +150,8 @@ class Ec2InstanceLockdownIT {
             assertThat(stepNames(report)).containsExactly("assume-member-role", "find-instance");
             assertThat(report.step("find-instance").orElseThrow().detail())
                     .contains("i-0123456789abcdef0 was not found", ACCOUNT, "us-east-1", "nothing was changed");
-            assertThat(lab.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
-                    .values(UNTRACKED, ISOLATION))).securityGroups()).isEmpty();
+            assertThat(lab.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
+                    .values(UNTRACKED, ISOLATION).build())).securityGroups()).isEmpty();
             assertThat(lab.tags(bystander.instanceId())).isEmpty();
         }
     }
@@ -269,8 +271,8 @@ class Ec2InstanceLockdownIT {
             assertThat(lab.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
             assertThat(lab.deniedOnRole("west")).containsExactly(lab.arn(instance));
-            assertThat(home.ec2.describeSecurityGroups(b -> b.filters(f -> f.name("group-name")
-                    .values(UNTRACKED, ISOLATION))).securityGroups()).as("nothing in the home account").isEmpty();
+            assertThat(home.ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("group-name")
+                    .values(UNTRACKED, ISOLATION).build())).securityGroups()).as("nothing in the home account").isEmpty();
         }
     }
 

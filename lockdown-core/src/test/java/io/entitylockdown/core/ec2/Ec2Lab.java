@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecification;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
@@ -54,7 +55,7 @@ final class Ec2Lab implements AutoCloseable {
         this.iam = session.iam();
         // moto only knows its own catalogue of AMIs; take one from it rather than guess an id. The
         // filter matters: listing all ~1,200 images takes seconds.
-        this.imageId = ec2.describeImages(b -> b.filters(f -> f.name("name").values("amzn2-ami-hvm-*"))).images()
+        this.imageId = ec2.describeImages(b -> b.filters(Filter.builder().name("name").values("amzn2-ami-hvm-*").build())).images()
                 .stream().findFirst().orElseGet(() -> ec2.describeImages(b -> { }).images().get(0)).imageId();
         this.vpcId = ec2.createVpc(b -> b.cidrBlock("10.20.0.0/16").amazonProvidedIpv6CidrBlock(true)).vpc().vpcId();
         this.subnetId = ec2.createSubnet(b -> b.vpcId(vpcId).cidrBlock("10.20.1.0/24")
@@ -119,7 +120,8 @@ final class Ec2Lab implements AutoCloseable {
     }
 
     List<NetworkInterface> interfaces(String instanceId) {
-        return ec2.describeNetworkInterfaces(b -> b.filters(f -> f.name("attachment.instance-id").values(instanceId)))
+        return ec2.describeNetworkInterfaces(b -> b.filters(Filter.builder().name("attachment.instance-id")
+                .values(instanceId).build()))
                 .networkInterfaces();
     }
 
@@ -130,8 +132,8 @@ final class Ec2Lab implements AutoCloseable {
     }
 
     List<SecurityGroup> groupsNamed(String name) {
-        return ec2.describeSecurityGroups(b -> b.filters(f -> f.name("vpc-id").values(vpcId),
-                f -> f.name("group-name").values(name))).securityGroups();
+        return ec2.describeSecurityGroups(b -> b.filters(Filter.builder().name("vpc-id").values(vpcId).build(),
+                Filter.builder().name("group-name").values(name).build())).securityGroups();
     }
 
     /**
@@ -174,8 +176,8 @@ final class Ec2Lab implements AutoCloseable {
 
     /** Snapshots tagged as evidence of this instance. */
     List<software.amazon.awssdk.services.ec2.model.Snapshot> evidence(String instanceId) {
-        return ec2.describeSnapshots(b -> b.ownerIds("self").filters(f -> f.name("tag:" + Evidence.INSTANCE_TAG)
-                .values(instanceId))).snapshots();
+        return ec2.describeSnapshots(b -> b.ownerIds("self").filters(Filter.builder()
+                .name("tag:" + Evidence.INSTANCE_TAG).values(instanceId).build())).snapshots();
     }
 
     /** The instance ARNs the role's per-instance lockdown policies deny (each exactly the lockdown's document). */

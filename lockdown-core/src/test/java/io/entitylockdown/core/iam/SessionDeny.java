@@ -43,9 +43,7 @@ final class SessionDeny {
             if (!operator.equals("StringEquals")) {
                 throw new AssertionError("only StringEquals is evaluated here, not " + operator);
             }
-            Iterator<Map.Entry<String, JsonNode>> keys = condition.path(operator).fields();
-            while (keys.hasNext()) {
-                Map.Entry<String, JsonNode> key = keys.next();
+            for (Map.Entry<String, JsonNode> key : condition.path(operator).properties()) {
                 if (!key.getValue().asText().equals(context.get(key.getKey()))) {
                     return false;
                 }

@@ -1,5 +1,6 @@
 package io.entitylockdown.lambda.findings;
 
+import software.amazon.awssdk.services.securityhub.model.AwsSecurityFindingIdentifier;
 import io.entitylockdown.core.report.AwsErrors;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +34,8 @@ final class SecurityHubUpdate {
     /** The request for one finding; separate so that tests can compare it with what was sent. */
     static BatchUpdateFindingsRequest request(FindingRef finding, String note) {
         return BatchUpdateFindingsRequest.builder()
-                .findingIdentifiers(id -> id.id(finding.id()).productArn(finding.productArn()))
+                .findingIdentifiers(AwsSecurityFindingIdentifier.builder().id(finding.id())
+                        .productArn(finding.productArn()).build())
                 .workflow(w -> w.status(WorkflowStatus.NOTIFIED))
                 .note(n -> n.text(note).updatedBy(SecurityHubNote.UPDATED_BY))
                 .build();

@@ -1,4 +1,4 @@
-package io.entitylockdown.lambda;
+package io.entitylockdown.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,17 +14,18 @@ import java.util.TreeSet;
 /**
  * The CloudFormation templates in {@code deploy/}, read as JSON trees. Short-form intrinsics
  * ({@code !Sub}, {@code !Ref}) are read as their plain values, which is all these tests need.
+ * Paths are relative to a module directory (the working directory of surefire and failsafe).
  */
-final class Templates {
-    static final Path DEPLOY = Path.of("..", "deploy");
-    static final Path SECURITY_ACCOUNT = DEPLOY.resolve("lockdown.yaml");
-    static final Path MEMBER_ROLE = DEPLOY.resolve("lockdown-member-role.yaml");
+public final class Templates {
+    public static final Path DEPLOY = Path.of("..", "deploy");
+    public static final Path SECURITY_ACCOUNT = DEPLOY.resolve("lockdown.yaml");
+    public static final Path MEMBER_ROLE = DEPLOY.resolve("lockdown-member-role.yaml");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private Templates() {
     }
 
-    static JsonNode read(Path template) {
+    public static JsonNode read(Path template) {
         try {
             return YAML.readTree(template.toFile());
         } catch (IOException e) {
@@ -33,7 +34,7 @@ final class Templates {
     }
 
     /** The statements of a role's inline policy. */
-    static List<JsonNode> statements(JsonNode template, String roleLogicalId, String policyName) {
+    public static List<JsonNode> statements(JsonNode template, String roleLogicalId, String policyName) {
         JsonNode role = template.path("Resources").path(roleLogicalId);
         for (JsonNode policy : role.path("Properties").path("Policies")) {
             if (policy.path("PolicyName").asText().equals(policyName)) {
@@ -46,7 +47,7 @@ final class Templates {
     }
 
     /** Every action the Allow statements grant. */
-    static Set<String> allowedActions(List<JsonNode> statements) {
+    public static Set<String> allowedActions(List<JsonNode> statements) {
         Set<String> actions = new TreeSet<>();
         for (JsonNode statement : statements) {
             if ("Allow".equals(statement.path("Effect").asText())) {
@@ -56,7 +57,7 @@ final class Templates {
         return actions;
     }
 
-    static Set<String> actions(JsonNode statement) {
+    public static Set<String> actions(JsonNode statement) {
         Set<String> actions = new TreeSet<>();
         JsonNode action = statement.path("Action");
         if (action.isTextual()) {

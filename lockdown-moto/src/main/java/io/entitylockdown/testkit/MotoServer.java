@@ -160,7 +160,7 @@ public final class MotoServer implements AutoCloseable {
         if (launcherScript == null || !Files.exists(launcherScript)) {
             try (InputStream in = MotoServer.class.getResourceAsStream("moto_launcher.py")) {
                 if (in == null) {
-                    throw new MotoUnavailableException("moto_launcher.py is missing from the test kit jar");
+                    throw new MotoUnavailableException("moto_launcher.py is missing from the lockdown-moto jar");
                 }
                 Path script = Files.createTempFile("moto_launcher", ".py");
                 Files.write(script, in.readAllBytes());
