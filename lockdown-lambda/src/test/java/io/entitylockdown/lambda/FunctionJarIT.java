@@ -89,11 +89,23 @@ class FunctionJarIT {
             assertThat(isolation.path("batchItemFailures")).isEmpty();
             assertThat(estate.iam.listAccessKeys(b -> b.userName("mallory")).accessKeyMetadata())
                     .allSatisfy(key -> assertThat(key.status()).isEqualTo(StatusType.INACTIVE));
-            assertThat(estate.iam.listAttachedRolePolicies(b -> b.roleName("ci-deployer")).attachedPolicies())
-                    .extracting(p -> p.policyName()).contains("AWSDenyAll");
+            String roleDeny = estate.iam.getRolePolicy(b -> b.roleName("ci-deployer")
+                    .policyName(io.entitylockdown.core.iam.ContainmentPolicy.NAME)).policyDocument();
+            assertThat(io.entitylockdown.core.iam.ContainmentPolicy.parse(roleDeny, estate.roleArn))
+                    .hasValueSatisfying(form -> assertThat(form.denyAll()).isTrue());
             assertThat(estate.lambda.getFunctionConcurrency(b -> b.functionName("billing-export"))
                     .reservedConcurrentExecutions()).isZero();
             assertThat(estate.interfaceGroupRuleCounts()).isNotEmpty().containsOnly(0);
+            // release and status through the topic, from the same pruned jar (other operations, other SDK classes)
+            for (String operation : List.of("status", "release")) {
+                String response = function.invoke(handler, HandlerFixture.snsEvent(Map.of("Arn", estate.userArn,
+                        "ExternalId", HandlerFixture.EXTERNAL_ID, "Operation", operation), operation + " " + estate.userArn));
+                responses.add(response);
+                assertThat(Json.mapper().readTree(response).at("/results/0/event").asText()).as(response)
+                        .isEqualTo("succeeded");
+            }
+            assertThat(estate.iam.listUserTags(b -> b.userName("mallory")).tags())
+                    .as("release removed the record").noneMatch(t -> t.key().startsWith("lockdown:"));
             assertThat(String.join("\n", responses) + log.toString(StandardCharsets.UTF_8))
                     .doesNotContain("NoClassDefFoundError", "ClassNotFoundException", "NoSuchMethodError");
         }
