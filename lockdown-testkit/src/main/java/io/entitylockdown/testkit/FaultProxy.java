@@ -13,15 +13,19 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,18 +36,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An HTTP proxy on a free loopback port that sits between the AWS SDK and moto and injects faults:
- * throttling, 5xx, any AWS error, or a delay longer than the client's timeout, for the first N
- * requests of an action or for all of them. Point the engine's endpoint at {@link #endpoint()}.
+ * An HTTP proxy on a free loopback port that sits between the AWS SDK and moto and injects what real
+ * AWS has and moto lacks: network latency on every request, throttling, 5xx, any AWS error, or a delay
+ * longer than the client's timeout, for the first N requests of an action, for all of them, or for a
+ * given share of them (seeded, so a run can be repeated). Point the engine's endpoint at
+ * {@link #endpoint()}.
  *
  * <p>Requests are forwarded byte for byte (the {@code Host} header included, so SigV4 signatures still
- * verify). Actions are named like IAM actions, {@code sts:AssumeRole}: the service comes from the
- * SigV4 credential scope, the operation from {@code Action=} (query APIs), {@code X-Amz-Target} (JSON
- * APIs) or, for Lambda's REST API, from the method and path. A rule names either the qualified action
- * or the bare operation ({@code AssumeRole}); {@code *} is a wildcard ({@code iam:*}).
+ * verify), over kept-alive connections to the upstream. Actions are named like IAM actions,
+ * {@code sts:AssumeRole}: the service comes from the SigV4 credential scope, the operation from
+ * {@code Action=} (query APIs), {@code X-Amz-Target} (JSON APIs) or, for Lambda's REST API, from the
+ * method and path. A rule names either the qualified action or the bare operation ({@code AssumeRole});
+ * {@code *} is a wildcard ({@code iam:*}).
  *
- * <p>Thread-safe. {@link #close()} stops the listener and every handler thread, including ones that
- * are holding a delayed request.
+ * <p>Every request is logged in arrival order with the time it arrived and the time its answer was
+ * sent ({@link #exchanges()}), so a benchmark can tell which requests overlapped and how many round
+ * trips came before a given request.
+ *
+ * <p>Thread-safe; concurrent requests are handled concurrently (each waits its own latency).
+ * {@link #close()} stops the listener and every handler thread, including ones that are holding a
+ * delayed request.
  */
 public final class FaultProxy implements AutoCloseable {
     private static final Pattern CREDENTIAL_SCOPE =
@@ -51,14 +63,21 @@ public final class FaultProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding",
             "content-length", "proxy-connection", "te", "trailer", "upgrade", "expect");
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** The seed of the probabilistic rules until {@link #seed(long)} sets another. */
+    public static final long DEFAULT_SEED = 20261128L;
 
     private final URI upstream;
     private final HttpServer server;
     private final ExecutorService handlers;
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private final List<Entry> log = new ArrayList<>();
+    private final Deque<Socket> idleUpstream = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger upstreamOpened = new AtomicInteger();
     private final String threadPrefix;
+    private final Object randomLock = new Object();
+    private SplittableRandom random = new SplittableRandom(DEFAULT_SEED);
+    private volatile Duration latency = Duration.ZERO;
     private volatile boolean closed;
 
     private FaultProxy(URI upstream) throws IOException {
@@ -71,7 +90,7 @@ public final class FaultProxy implements AutoCloseable {
             return thread;
         };
         this.handlers = Executors.newCachedThreadPool(factory);
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
@@ -94,9 +113,40 @@ public final class FaultProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
+    /**
+     * Adds {@code perRequest} to every request from now on, as a network and a service that are farther
+     * away than moto: half before the request is forwarded (or faulted), half before its answer is sent.
+     * Concurrent requests wait concurrently. {@link Duration#ZERO} turns it off.
+     */
+    public FaultProxy latency(Duration perRequest) {
+        Objects.requireNonNull(perRequest, "perRequest");
+        if (perRequest.isNegative()) {
+            throw new IllegalArgumentException("Latency cannot be negative; got " + perRequest);
+        }
+        this.latency = perRequest;
+        return this;
+    }
+
+    /** The latency added to every request. */
+    public Duration latency() {
+        return latency;
+    }
+
+    /**
+     * Restarts the random draws of the probabilistic rules from {@code seed}. A sequential run with the
+     * same seed faults the same requests; with concurrent requests the share is the same but which
+     * request draws which number depends on their arrival order.
+     */
+    public FaultProxy seed(long seed) {
+        synchronized (randomLock) {
+            random = new SplittableRandom(seed);
+        }
+        return this;
+    }
+
     /** Applies {@code fault} to every request of {@code action}. */
     public Rule inject(String action, Fault fault) {
-        return add(new Rule(action, fault, -1));
+        return add(Rule.always(action, fault));
     }
 
     /** Applies {@code fault} to the next {@code times} requests of {@code action}; later ones pass. */
@@ -104,7 +154,22 @@ public final class FaultProxy implements AutoCloseable {
         if (times < 1) {
             throw new IllegalArgumentException("times must be at least 1; got " + times);
         }
-        return add(new Rule(action, fault, times));
+        return add(Rule.times(action, fault, times));
+    }
+
+    /**
+     * Applies {@code fault} to a random share {@code probability} (0 to 1) of the requests of
+     * {@code action}, e.g. {@code inject("*", Fault.throttling(), 0.10)} and
+     * {@code inject("*", Fault.serverError(500), 0.02)}. One number is drawn per request that any
+     * probabilistic rule matches, and the matching rules take consecutive slices of [0, 1) in the order
+     * they were added, so the two rules above throttle 10% and fail 2% of all requests, never both at once.
+     * Rules with a count ({@link #inject(String, Fault, int)}) and rules for every request are checked first.
+     */
+    public Rule inject(String action, Fault fault, double probability) {
+        if (!(probability > 0 && probability <= 1)) {
+            throw new IllegalArgumentException("probability must be above 0 and at most 1; got " + probability);
+        }
+        return add(Rule.chance(action, fault, probability));
     }
 
     private Rule add(Rule rule) {
@@ -112,7 +177,7 @@ public final class FaultProxy implements AutoCloseable {
         return rule;
     }
 
-    /** Removes every rule; requests pass untouched from now on. Counts are kept. */
+    /** Removes every rule; requests pass untouched (but with the latency) from now on. Counts are kept. */
     public void clearRules() {
         rules.clear();
     }
@@ -135,26 +200,55 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Every qualified action in the order the requests arrived. */
     public List<String> requestLog() {
+        return exchanges().stream().map(Exchange::action).toList();
+    }
+
+    /**
+     * Every request so far in the order it arrived, with when it arrived and when its answer was sent
+     * ({@link System#nanoTime()}), the status and the injected fault. A request still in progress, or one
+     * dropped without an answer, has {@code answeredNanos} {@code -1} and status 0.
+     */
+    public List<Exchange> exchanges() {
         synchronized (log) {
-            return List.copyOf(log);
+            return log.stream().map(Entry::snapshot).toList();
         }
     }
 
-    /** Forgets the counts and the log (rules stay). */
+    /** Client connections the proxy has accepted (distinct client addresses seen): how well the client pools. */
+    public int clientConnections() {
+        synchronized (log) {
+            return (int) log.stream().map(entry -> entry.client).distinct().count();
+        }
+    }
+
+    /** Connections the proxy opened to the upstream (it keeps them alive and reuses them). */
+    public int upstreamConnections() {
+        return upstreamOpened.get();
+    }
+
+    /** Forgets the counts and the log (rules, latency and the random sequence stay). */
     public void resetCounts() {
         counts.clear();
-        log.clear();
+        synchronized (log) {
+            log.clear();
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        Entry entry = null;
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Request request = Request.of(exchange, body);
-            counts.computeIfAbsent(request.qualifiedAction(), k -> new AtomicInteger()).incrementAndGet();
-            log.add(request.qualifiedAction());
+            entry = arrived(request.qualifiedAction(), String.valueOf(exchange.getRemoteAddress()));
+            Duration wait = latency;
+            long inbound = wait.toNanos() / 2;
+            if (!sleep(inbound)) {
+                return;
+            }
             Fault fault = claimFault(request);
+            entry.fault = fault;
             if (fault instanceof Fault.Delay delay) {
-                if (!sleep(delay)) {
+                if (!sleep(delay.delay().toNanos())) {
                     return;
                 }
                 if (!delay.forward()) {
@@ -162,28 +256,66 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 fault = null;
             }
-            if (fault == null) {
-                forward(exchange, request);
-            } else {
-                respond(exchange, ErrorAnswer.of(fault, request));
+            Response response = fault == null ? forward(request, exchange) : ErrorAnswer.of(fault, request);
+            if (!sleep(wait.toNanos() - inbound)) {
+                return;
             }
+            // logged before the bytes go out, so a client that has its answer finds it in the log
+            entry.answered(response.status());
+            respond(exchange, response);
         } catch (IOException e) {
             // the client gave up (its timeout) or went away; nothing to answer
         }
     }
 
+    private Entry arrived(String action, String client) {
+        counts.computeIfAbsent(action, k -> new AtomicInteger()).incrementAndGet();
+        synchronized (log) {
+            Entry entry = new Entry(log.size(), action, System.nanoTime(), client);
+            log.add(entry);
+            return entry;
+        }
+    }
+
     private Fault claimFault(Request request) {
+        List<Rule> chances = null;
         for (Rule rule : rules) {
-            if (rule.matches(request.qualifiedAction()) && rule.claim()) {
+            if (!rule.matches(request.qualifiedAction())) {
+                continue;
+            }
+            if (rule.isChance()) {
+                if (chances == null) {
+                    chances = new ArrayList<>();
+                }
+                chances.add(rule);
+            } else if (rule.claim()) {
+                return rule.fault();
+            }
+        }
+        if (chances == null) {
+            return null;
+        }
+        double draw;
+        synchronized (randomLock) {
+            draw = random.nextDouble();
+        }
+        double edge = 0;
+        for (Rule rule : chances) {
+            edge += rule.probability();
+            if (draw < edge) {
+                rule.claim();
                 return rule.fault();
             }
         }
         return null;
     }
 
-    private boolean sleep(Fault.Delay delay) {
+    private boolean sleep(long nanos) {
+        if (nanos <= 0) {
+            return !closed;
+        }
         try {
-            Thread.sleep(delay.delay().toMillis());
+            TimeUnit.NANOSECONDS.sleep(nanos);
             return !closed;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -191,21 +323,34 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void forward(HttpExchange exchange, Request request) throws IOException {
-        Response response;
+    private Response forward(Request request, HttpExchange exchange) {
         try {
-            response = send(exchange, request);
+            return send(exchange, request);
         } catch (IOException e) {
-            respond(exchange, new Response(502, Map.of("Content-Type", List.of("text/plain")),
-                    ("FaultProxy could not reach " + upstream + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8)));
-            return;
+            return new Response(502, Map.of("Content-Type", List.of("text/plain")),
+                    ("FaultProxy could not reach " + upstream + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
         }
-        respond(exchange, response);
     }
 
+    /** Sends over an idle kept-alive connection when there is one; once more on a new one if it had gone stale. */
     private Response send(HttpExchange exchange, Request request) throws IOException {
-        try (Socket socket = new Socket(upstream.getHost(), upstream.getPort())) {
-            socket.setSoTimeout(60_000);
+        Socket idle = idleUpstream.pollFirst();
+        if (idle != null) {
+            try {
+                return exchangeOn(idle, exchange, request);
+            } catch (StaleConnection e) {
+                // the upstream closed the idle connection before reading this request: nothing was done
+            }
+        }
+        Socket fresh = new Socket(upstream.getHost(), upstream.getPort());
+        upstreamOpened.incrementAndGet();
+        return exchangeOn(fresh, exchange, request);
+    }
+
+    private Response exchangeOn(Socket socket, HttpExchange exchange, Request request) throws IOException {
+        boolean keep = false;
+        try {
+            socket.setSoTimeout(120_000);
             StringBuilder head = new StringBuilder();
             head.append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI().toString())
                     .append(" HTTP/1.1\r\n");
@@ -217,13 +362,34 @@ public final class FaultProxy implements AutoCloseable {
                     head.append(header.getKey()).append(": ").append(value).append("\r\n");
                 }
             }
-            head.append("Content-Length: ").append(request.body().length).append("\r\n");
-            head.append("Connection: close\r\n\r\n");
+            head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(request.body());
-            out.flush();
-            return Response.read(socket.getInputStream(), exchange.getRequestMethod());
+            try {
+                out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+                out.write(request.body());
+                out.flush();
+            } catch (java.net.SocketException e) {
+                throw new StaleConnection();
+            }
+            Response response = Response.read(socket.getInputStream(), exchange.getRequestMethod());
+            if (response == null) {
+                throw new StaleConnection();
+            }
+            keep = response.persistent() && !closed;
+            return response;
+        } finally {
+            if (keep) {
+                idleUpstream.offerFirst(socket);
+            } else {
+                socket.close();
+            }
+        }
+    }
+
+    /** The upstream closed a kept-alive connection before answering anything on it. */
+    private static final class StaleConnection extends IOException {
+        StaleConnection() {
+            super("the upstream closed an idle connection");
         }
     }
 
@@ -254,6 +420,13 @@ public final class FaultProxy implements AutoCloseable {
         closed = true;
         server.stop(0);
         handlers.shutdownNow();
+        for (Socket socket = idleUpstream.pollFirst(); socket != null; socket = idleUpstream.pollFirst()) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
         try {
             if (!handlers.awaitTermination(5, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("FaultProxy handler threads did not stop within 5 s");
@@ -268,22 +441,88 @@ public final class FaultProxy implements AutoCloseable {
         return threadPrefix;
     }
 
-    /** One injection: which action, what fault, how many more times ({@code -1}: always). */
+    /**
+     * One request as the proxy saw it.
+     *
+     * @param sequence      its place in arrival order, from 0
+     * @param action        the qualified action, {@code iam:AttachUserPolicy}
+     * @param arrivedNanos  when the proxy had read it ({@link System#nanoTime()})
+     * @param answeredNanos when its answer was sent, or -1 (in progress, or dropped without an answer)
+     * @param status        the HTTP status of the answer, or 0 when none was sent
+     * @param fault         the injected fault, or null when it was forwarded untouched
+     * @param client        the client's address and port: one value per client connection
+     */
+    public record Exchange(long sequence, String action, long arrivedNanos, long answeredNanos, int status,
+            Fault fault, String client) {
+
+        public boolean answered() {
+            return answeredNanos >= 0;
+        }
+
+        /** True when this request's answer was sent before {@code other} arrived: {@code other} may have waited for it. */
+        public boolean answeredBefore(Exchange other) {
+            return answered() && answeredNanos <= other.arrivedNanos;
+        }
+    }
+
+    /** The log's mutable record of one request. */
+    private static final class Entry {
+        final long sequence;
+        final String action;
+        final long arrivedNanos;
+        final String client;
+        volatile Fault fault;
+        volatile long answeredNanos = -1;
+        volatile int status;
+
+        Entry(long sequence, String action, long arrivedNanos, String client) {
+            this.sequence = sequence;
+            this.action = action;
+            this.arrivedNanos = arrivedNanos;
+            this.client = client;
+        }
+
+        void answered(int answerStatus) {
+            status = answerStatus;
+            answeredNanos = System.nanoTime();
+        }
+
+        Exchange snapshot() {
+            long answered = answeredNanos;
+            return new Exchange(sequence, action, arrivedNanos, answered, answered < 0 ? 0 : status, fault, client);
+        }
+    }
+
+    /** One injection: which action, what fault, and for how many requests or what share of them. */
     public static final class Rule {
         private final String action;
         private final Pattern pattern;
         private final Fault fault;
         private final AtomicInteger remaining;
+        private final double probability;
         private final AtomicInteger applied = new AtomicInteger();
 
-        Rule(String action, Fault fault, int times) {
+        private Rule(String action, Fault fault, int times, double probability) {
             if (action == null || action.isBlank()) {
                 throw new IllegalArgumentException("A rule needs an action such as sts:AssumeRole or AssumeRole");
             }
             this.action = action.strip();
             this.pattern = compile(this.action);
-            this.fault = java.util.Objects.requireNonNull(fault, "fault");
+            this.fault = Objects.requireNonNull(fault, "fault");
             this.remaining = new AtomicInteger(times);
+            this.probability = probability;
+        }
+
+        static Rule always(String action, Fault fault) {
+            return new Rule(action, fault, -1, 1.0);
+        }
+
+        static Rule times(String action, Fault fault, int times) {
+            return new Rule(action, fault, times, 1.0);
+        }
+
+        static Rule chance(String action, Fault fault, double probability) {
+            return new Rule(action, fault, -2, probability);
         }
 
         public String action() {
@@ -294,9 +533,18 @@ public final class FaultProxy implements AutoCloseable {
             return fault;
         }
 
+        /** The share of matching requests this rule faults (1 for rules by count or for every request). */
+        public double probability() {
+            return probability;
+        }
+
         /** How many requests this rule has answered so far. */
         public int applied() {
             return applied.get();
+        }
+
+        boolean isChance() {
+            return remaining.get() == -2;
         }
 
         boolean matches(String qualifiedAction) {
@@ -336,7 +584,10 @@ public final class FaultProxy implements AutoCloseable {
 
         @Override
         public String toString() {
-            return action + " -> " + fault + (remaining.get() < 0 ? " (always)" : " (" + remaining.get() + " left)");
+            int left = remaining.get();
+            String scope = left == -2 ? " (" + probability * 100 + "% of requests)"
+                    : left < 0 ? " (always)" : " (" + left + " left)";
+            return action + " -> " + fault + scope;
         }
     }
 
@@ -431,13 +682,28 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** An answer as it goes back to the client. */
-    record Response(int status, Map<String, List<String>> headers, byte[] body) {
+    /**
+     * An answer as it goes back to the client.
+     *
+     * @param persistent the upstream connection it came on may carry the next request
+     */
+    record Response(int status, Map<String, List<String>> headers, byte[] body, boolean persistent) {
 
-        /** Reads an HTTP/1.1 response from a connection that the server closes after it. */
+        Response(int status, Map<String, List<String>> headers, byte[] body) {
+            this(status, headers, body, false);
+        }
+
+        /**
+         * Reads an HTTP/1.1 response; null when the connection ended before a status line (the
+         * upstream had closed it). The connection stays usable when the body was delimited and
+         * neither side asked to close it.
+         */
         static Response read(InputStream in, String method) throws IOException {
             String statusLine = readLine(in);
-            if (statusLine == null || !statusLine.startsWith("HTTP/")) {
+            if (statusLine == null) {
+                return null;
+            }
+            if (!statusLine.startsWith("HTTP/")) {
                 throw new IOException("not an HTTP response: " + statusLine);
             }
             int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
@@ -449,6 +715,7 @@ public final class FaultProxy implements AutoCloseable {
                             .add(line.substring(colon + 1).strip());
                 }
             }
+            boolean delimited = true;
             byte[] body;
             if ("HEAD".equals(method) || status == 204 || status == 304 || status < 200) {
                 body = new byte[0];
@@ -459,8 +726,11 @@ public final class FaultProxy implements AutoCloseable {
                 body = in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0)));
             } else {
                 body = in.readAllBytes();
+                delimited = false;
             }
-            return new Response(status, headers, body);
+            boolean close = headers.getOrDefault("Connection", List.of()).stream()
+                    .anyMatch(v -> v.toLowerCase(Locale.ROOT).contains("close"));
+            return new Response(status, headers, body, delimited && !close && statusLine.startsWith("HTTP/1.1"));
         }
 
         private static byte[] readChunked(InputStream in) throws IOException {
