@@ -6,6 +6,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
@@ -15,6 +16,10 @@ import software.amazon.awssdk.services.sts.StsClient;
 
 /** Builds SDK clients that all share one HTTP client, one retry policy and one set of interceptors. */
 final class ClientFactory {
+    static {
+        HttpConnectionPool.configure();
+    }
+
     private final AwsSettings settings;
     private final SdkHttpClient httpClient;
     private final AwsCredentialsProvider credentials;
@@ -62,10 +67,7 @@ final class ClientFactory {
     <B extends AwsClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, ?>>
             B configure(B builder, Region region) {
         ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
-                // standard mode (throttling-aware backoff) with the configured attempts; RetryMode.STANDARD
-                // alone would silently keep its own default of 3 and ignore AwsSettings.maxAttempts
-                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                        .maxAttempts(settings.maxAttempts()).build())
+                .retryStrategy(retryStrategy(settings))
                 .apiCallAttemptTimeout(settings.attemptTimeout())
                 .apiCallTimeout(settings.callTimeout());
         settings.interceptors().forEach(override::addExecutionInterceptor);
@@ -77,5 +79,18 @@ final class ClientFactory {
             builder.endpointOverride(settings.endpointOverride());
         }
         return builder;
+    }
+
+    /**
+     * The settings' retry mode with the settings' attempts. Adaptive (the default) backs off with full
+     * jitter (throttling from a 1 s base, other retryable errors from 100 ms) and, once the client has
+     * been throttled, also paces the client's own requests. Every client gets its own strategy, so the
+     * pace of one account's IAM client does not slow another account. Naming only the mode would keep
+     * the SDK's default of 3 attempts and silently ignore {@link AwsSettings#maxAttempts()}.
+     */
+    static RetryStrategy retryStrategy(AwsSettings settings) {
+        return AwsRetryStrategy.forRetryMode(settings.retryMode()).toBuilder()
+                .maxAttempts(settings.maxAttempts())
+                .build();
     }
 }
