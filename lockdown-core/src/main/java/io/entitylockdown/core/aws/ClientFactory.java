@@ -82,11 +82,11 @@ final class ClientFactory {
     }
 
     /**
-     * The settings' retry mode with the settings' attempts. Adaptive (the default) backs off with full
-     * jitter (throttling from a 1 s base, other retryable errors from 100 ms) and, once the client has
-     * been throttled, also paces the client's own requests. Every client gets its own strategy, so the
-     * pace of one account's IAM client does not slow another account. Naming only the mode would keep
-     * the SDK's default of 3 attempts and silently ignore {@link AwsSettings#maxAttempts()}.
+     * The settings' retry mode with the settings' attempts: standard by default (full-jitter back-off,
+     * from a 1 s base after throttling), adaptive on request (see {@link AwsSettings#retryMode()}). Every
+     * client gets its own strategy, so one account's retry budget or pace never slows another account.
+     * Naming only the mode would keep the SDK's default of 3 attempts and silently ignore
+     * {@link AwsSettings#maxAttempts()}.
      */
     static RetryStrategy retryStrategy(AwsSettings settings) {
         return AwsRetryStrategy.forRetryMode(settings.retryMode()).toBuilder()

@@ -32,7 +32,7 @@ class AwsSettingsTest {
         assertThat(settings.attemptTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(settings.callTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(settings.maxAttempts()).isEqualTo(5);
-        assertThat(settings.retryMode()).isEqualTo(RetryMode.ADAPTIVE_V2);
+        assertThat(settings.retryMode()).isEqualTo(RetryMode.STANDARD);
     }
 
     @Test
@@ -45,10 +45,11 @@ class AwsSettingsTest {
                 .attemptTimeout(Duration.ofSeconds(3))
                 .callTimeout(Duration.ofSeconds(9))
                 .maxAttempts(7)
-                .retryMode(RetryMode.STANDARD)
+                .retryMode(RetryMode.ADAPTIVE_V2)
                 .build();
 
         assertThat(settings.toBuilder().build()).isEqualTo(settings);
+        assertThat(settings.retryMode()).isEqualTo(RetryMode.ADAPTIVE_V2);
         assertThat(settings.endpointOverride()).isEqualTo(URI.create("http://127.0.0.1:5000"));
         assertThat(settings.homeRegion()).isEqualTo(Region.EU_WEST_1);
         assertThat(settings.baseCredentials()).isInstanceOf(AnonymousCredentialsProvider.class);
@@ -65,7 +66,7 @@ class AwsSettingsTest {
         AwsSettings settings = new AwsSettings(null, Region.US_EAST_1, AnonymousCredentialsProvider.create(), null,
                 null, null, 2);
 
-        assertThat(settings.retryMode()).isEqualTo(RetryMode.ADAPTIVE_V2);
+        assertThat(settings.retryMode()).isEqualTo(RetryMode.STANDARD);
         assertThat(settings.attemptTimeout()).isEqualTo(AwsSettings.DEFAULT_ATTEMPT_TIMEOUT);
     }
 
@@ -97,9 +98,9 @@ class AwsSettingsTest {
 
     @Test
     void retryStrategy_followsTheModeWithTheConfiguredAttempts() {
-        RetryStrategy adaptive = ClientFactory.retryStrategy(AwsSettings.builder().maxAttempts(6).build());
-        RetryStrategy standard = ClientFactory.retryStrategy(AwsSettings.builder().retryMode(RetryMode.STANDARD)
-                .maxAttempts(4).build());
+        RetryStrategy adaptive = ClientFactory.retryStrategy(AwsSettings.builder().retryMode(RetryMode.ADAPTIVE_V2)
+                .maxAttempts(6).build());
+        RetryStrategy standard = ClientFactory.retryStrategy(AwsSettings.builder().maxAttempts(4).build());
         RetryStrategy legacy = ClientFactory.retryStrategy(AwsSettings.builder().retryMode(RetryMode.LEGACY).build());
 
         assertThat(adaptive).isInstanceOf(AdaptiveRetryStrategy.class);
