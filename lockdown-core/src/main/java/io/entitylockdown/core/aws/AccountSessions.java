@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
  * refreshed five minutes before they expire by the caller that notices, never by a background thread.
  * The role session name is always {@value #ROLE_SESSION_NAME}: one session serves many containments, so
  * it cannot name the entity. CloudTrail entries of a containment are found by the member role's
- * session, the entity and the time span in the containment's report (see docs/security-model.md).
+ * session, the entity and the time span in the containment's report (see docs/deploy.md).
  *
  * <p>Safe for SnapStart: the constructor builds only the HTTP client and resolves no credentials; after
  * a restore, {@link #forgetCredentials()} makes every copy assume afresh.
