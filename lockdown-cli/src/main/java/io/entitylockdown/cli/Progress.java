@@ -112,20 +112,20 @@ final class Progress implements StepListener {
         }
     }
 
-    /** {@code 412/1000 done: 400 succeeded, 12 not; 8.1/s, about 1m12s left}. */
+    /** {@code [412/1000] done: 400 succeeded, 12 not; 8.1/s, about 1m12s left}. */
     synchronized String status(long now) {
         double seconds = Math.max(1e-3, (now - startedNanos) / 1e9);
         double rate = finished / seconds;
         String left = finished == total ? "done in " + duration(seconds)
                 : rate > 0 ? "about " + duration((total - finished) / rate) + " left" : "starting";
-        return String.format(Locale.ROOT, "%d/%d done: %d succeeded, %d not; %.1f/s, %s", finished, total, succeeded,
+        return String.format(Locale.ROOT, "[%d/%d] done: %d succeeded, %d not; %.1f/s, %s", finished, total, succeeded,
                 notSucceeded, rate, left);
     }
 
     private void drawBar(long now, boolean last) {
         lastShownNanos = now;
         int filled = total == 0 ? BAR_WIDTH : (int) ((long) BAR_WIDTH * finished / total);
-        String bar = "[" + "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled) + "] " + status(now);
+        String bar = "|" + "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled) + "| " + status(now);
         String padded = bar + " ".repeat(Math.max(0, barWidthShown - bar.length()));
         synchronized (err) {
             err.print("\r" + padded);

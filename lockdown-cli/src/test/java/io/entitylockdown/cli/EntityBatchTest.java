@@ -148,9 +148,9 @@ class EntityBatchTest {
         assertThat(out.toString()).doesNotContain("\r");
         assertThat(out.toString().lines()).containsExactly(
                 "[7/30] partial: " + user(A, 7),
-                "10/30 done: 9 succeeded, 1 not; 2.0/s, about 10s left",
-                "20/30 done: 19 succeeded, 1 not; 2.0/s, about 5s left",
-                "30/30 done: 29 succeeded, 1 not; 2.0/s, done in 15s");
+                "[10/30] done: 9 succeeded, 1 not; 2.0/s, about 10s left",
+                "[20/30] done: 19 succeeded, 1 not; 2.0/s, about 5s left",
+                "[30/30] done: 29 succeeded, 1 not; 2.0/s, done in 15s");
     }
 
     @Test
@@ -166,10 +166,10 @@ class EntityBatchTest {
 
         String shown = out.toString();
         // the bar is wiped (carriage return, spaces, carriage return) before a failure's own line
-        assertThat(shown).contains("\r[#", "] 1/25 done", " \r[3/25] failed: " + user(B, 3) + "\n",
-                "25/25 done: 24 succeeded, 1 not; 5.0/s, done in 5s");
-        assertThat(shown).endsWith("\n").doesNotContain("[1/25]");
+        assertThat(shown).contains("\r|#", "| [1/25] done", " \r[3/25] failed: " + user(B, 3) + "\n",
+                "[25/25] done: 24 succeeded, 1 not; 5.0/s, done in 5s");
+        assertThat(shown).endsWith("\n").doesNotContain("[1/25] succeeded");
         // everything after the last carriage return is the finished bar
-        assertThat(shown.substring(shown.lastIndexOf('\r') + 1)).startsWith("[" + "#".repeat(24) + "] 25/25");
+        assertThat(shown.substring(shown.lastIndexOf('\r') + 1)).startsWith("|" + "#".repeat(24) + "| [25/25]");
     }
 }
