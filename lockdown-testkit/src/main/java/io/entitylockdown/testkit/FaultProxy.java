@@ -15,7 +15,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +24,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +41,7 @@ import java.util.regex.Pattern;
  * {@link #endpoint()}.
  *
  * <p>Requests are forwarded byte for byte (the {@code Host} header included, so SigV4 signatures still
- * verify), over kept-alive connections to the upstream. Actions are named like IAM actions,
+ * verify). Actions are named like IAM actions,
  * {@code sts:AssumeRole}: the service comes from the SigV4 credential scope, the operation from
  * {@code Action=} (query APIs), {@code X-Amz-Target} (JSON APIs) or, for Lambda's REST API, from the
  * method and path. A rule names either the qualified action or the bare operation ({@code AssumeRole});
@@ -65,6 +63,11 @@ public final class FaultProxy implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** The seed of the probabilistic rules until {@link #seed(long)} sets another. */
     public static final long DEFAULT_SEED = 20261128L;
+    private static final String NO_DELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        useNoDelay();
+    }
 
     private final URI upstream;
     private final HttpServer server;
@@ -72,8 +75,6 @@ public final class FaultProxy implements AutoCloseable {
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final List<Entry> log = new ArrayList<>();
-    private final Deque<Socket> idleUpstream = new ConcurrentLinkedDeque<>();
-    private final AtomicInteger upstreamOpened = new AtomicInteger();
     private final String threadPrefix;
     private final Object randomLock = new Object();
     private SplittableRandom random = new SplittableRandom(DEFAULT_SEED);
@@ -94,6 +95,19 @@ public final class FaultProxy implements AutoCloseable {
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    /**
+     * Makes the JDK's HTTP server, which the proxy listens with, send without Nagle's algorithm. It writes
+     * an answer's head and body separately; with Nagle the body then waits for the client's delayed ACK
+     * (40 ms and more per request on Linux), which a benchmark would count as AWS time. The JDK reads the
+     * setting once, when its first HTTP server starts, so this runs when this class is loaded; a JVM that
+     * started another {@code com.sun.net.httpserver} server first keeps that server's setting.
+     */
+    static void useNoDelay() {
+        if (System.getProperty(NO_DELAY) == null) {
+            System.setProperty(NO_DELAY, "true");
+        }
     }
 
     /** Starts a proxy to {@code upstream} (e.g. {@code moto.endpoint()}). */
@@ -221,11 +235,6 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Connections the proxy opened to the upstream (it keeps them alive and reuses them). */
-    public int upstreamConnections() {
-        return upstreamOpened.get();
-    }
-
     /** Forgets the counts and the log (rules, latency and the random sequence stay). */
     public void resetCounts() {
         counts.clear();
@@ -332,24 +341,15 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Sends over an idle kept-alive connection when there is one; once more on a new one if it had gone stale. */
+    /**
+     * One upstream connection per request, closed after the answer. Kept-alive connections were tried:
+     * servers that write an answer's head and body separately (moto, the JDK's) then wait for the
+     * proxy's delayed ACK, about 40 ms per request, which would have been counted as AWS time. Closed
+     * connections linger in TIME_WAIT, which Linux reuses on loopback.
+     */
     private Response send(HttpExchange exchange, Request request) throws IOException {
-        Socket idle = idleUpstream.pollFirst();
-        if (idle != null) {
-            try {
-                return exchangeOn(idle, exchange, request);
-            } catch (StaleConnection e) {
-                // the upstream closed the idle connection before reading this request: nothing was done
-            }
-        }
-        Socket fresh = new Socket(upstream.getHost(), upstream.getPort());
-        upstreamOpened.incrementAndGet();
-        return exchangeOn(fresh, exchange, request);
-    }
-
-    private Response exchangeOn(Socket socket, HttpExchange exchange, Request request) throws IOException {
-        boolean keep = false;
-        try {
+        try (Socket socket = new Socket(upstream.getHost(), upstream.getPort())) {
+            socket.setTcpNoDelay(true);
             socket.setSoTimeout(120_000);
             StringBuilder head = new StringBuilder();
             head.append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI().toString())
@@ -362,34 +362,20 @@ public final class FaultProxy implements AutoCloseable {
                     head.append(header.getKey()).append(": ").append(value).append("\r\n");
                 }
             }
-            head.append("Content-Length: ").append(request.body().length).append("\r\n\r\n");
+            head.append("Content-Length: ").append(request.body().length).append("\r\n");
+            head.append("Connection: close\r\n\r\n");
+            byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+            byte[] message = new byte[headBytes.length + request.body().length];
+            System.arraycopy(headBytes, 0, message, 0, headBytes.length);
+            System.arraycopy(request.body(), 0, message, headBytes.length, request.body().length);
             OutputStream out = socket.getOutputStream();
-            try {
-                out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-                out.write(request.body());
-                out.flush();
-            } catch (java.net.SocketException e) {
-                throw new StaleConnection();
-            }
+            out.write(message);
+            out.flush();
             Response response = Response.read(socket.getInputStream(), exchange.getRequestMethod());
             if (response == null) {
-                throw new StaleConnection();
+                throw new IOException("the upstream closed the connection without answering");
             }
-            keep = response.persistent() && !closed;
             return response;
-        } finally {
-            if (keep) {
-                idleUpstream.offerFirst(socket);
-            } else {
-                socket.close();
-            }
-        }
-    }
-
-    /** The upstream closed a kept-alive connection before answering anything on it. */
-    private static final class StaleConnection extends IOException {
-        StaleConnection() {
-            super("the upstream closed an idle connection");
         }
     }
 
@@ -420,13 +406,6 @@ public final class FaultProxy implements AutoCloseable {
         closed = true;
         server.stop(0);
         handlers.shutdownNow();
-        for (Socket socket = idleUpstream.pollFirst(); socket != null; socket = idleUpstream.pollFirst()) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
         try {
             if (!handlers.awaitTermination(5, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("FaultProxy handler threads did not stop within 5 s");
@@ -682,22 +661,10 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /**
-     * An answer as it goes back to the client.
-     *
-     * @param persistent the upstream connection it came on may carry the next request
-     */
-    record Response(int status, Map<String, List<String>> headers, byte[] body, boolean persistent) {
+    /** An answer as it goes back to the client. */
+    record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-        Response(int status, Map<String, List<String>> headers, byte[] body) {
-            this(status, headers, body, false);
-        }
-
-        /**
-         * Reads an HTTP/1.1 response; null when the connection ended before a status line (the
-         * upstream had closed it). The connection stays usable when the body was delimited and
-         * neither side asked to close it.
-         */
+        /** Reads an HTTP/1.1 response; null when the connection ended before a status line. */
         static Response read(InputStream in, String method) throws IOException {
             String statusLine = readLine(in);
             if (statusLine == null) {
@@ -715,7 +682,6 @@ public final class FaultProxy implements AutoCloseable {
                             .add(line.substring(colon + 1).strip());
                 }
             }
-            boolean delimited = true;
             byte[] body;
             if ("HEAD".equals(method) || status == 204 || status == 304 || status < 200) {
                 body = new byte[0];
@@ -726,11 +692,8 @@ public final class FaultProxy implements AutoCloseable {
                 body = in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0)));
             } else {
                 body = in.readAllBytes();
-                delimited = false;
             }
-            boolean close = headers.getOrDefault("Connection", List.of()).stream()
-                    .anyMatch(v -> v.toLowerCase(Locale.ROOT).contains("close"));
-            return new Response(status, headers, body, delimited && !close && statusLine.startsWith("HTTP/1.1"));
+            return new Response(status, headers, body);
         }
 
         private static byte[] readChunked(InputStream in) throws IOException {
