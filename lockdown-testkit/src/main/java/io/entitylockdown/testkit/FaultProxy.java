@@ -41,10 +41,9 @@ import java.util.regex.Pattern;
  * {@link #endpoint()}.
  *
  * <p>Requests are forwarded byte for byte (the {@code Host} header included, so SigV4 signatures still
- * verify). Actions are named like IAM actions,
- * {@code sts:AssumeRole}: the service comes from the SigV4 credential scope, the operation from
- * {@code Action=} (query APIs), {@code X-Amz-Target} (JSON APIs) or, for Lambda's REST API, from the
- * method and path. A rule names either the qualified action or the bare operation ({@code AssumeRole});
+ * verify). Actions are named like IAM actions, {@code sts:AssumeRole}: the service comes from the
+ * SigV4 credential scope, the operation from {@code Action=} (query APIs), {@code X-Amz-Target} (JSON
+ * APIs) or, for Lambda's REST API, from the method and path. A rule names either the qualified action or the bare operation ({@code AssumeRole});
  * {@code *} is a wildcard ({@code iam:*}).
  *
  * <p>Every request is logged in arrival order with the time it arrived and the time its answer was
@@ -244,11 +243,10 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        Entry entry = null;
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Request request = Request.of(exchange, body);
-            entry = arrived(request.qualifiedAction(), String.valueOf(exchange.getRemoteAddress()));
+            Entry entry = arrived(request.qualifiedAction(), String.valueOf(exchange.getRemoteAddress()));
             Duration wait = latency;
             long inbound = wait.toNanos() / 2;
             if (!sleep(inbound)) {
