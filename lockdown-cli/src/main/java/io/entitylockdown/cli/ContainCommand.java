@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + "idempotent: running the same command again changes nothing already done."},
         footer = {"", "Examples:",
             "  lockdown contain arn:aws:iam::111122223333:user/mallory",
-            "  LOCKDOWN_EXTERNAL_ID=... lockdown contain --file incident-42.txt --parallel 8",
+            "  LOCKDOWN_EXTERNAL_ID=... lockdown contain --file incident-42.txt --parallel 32 --per-account 8",
             "  lockdown contain --window 30 \\",
             "      arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890",
             "  lockdown contain --dry-run --output json \\",
@@ -58,7 +58,7 @@ final class ContainCommand extends EntityCommand {
 
     @Override
     List<ContainmentReport> act(LockdownEngine engine, List<String> arns, Progress progress) {
-        return containAll(engine, arns, options, targets.parallel(), progress, err(), Clock.systemUTC());
+        return containAll(engine, arns, options, targets.limits(), progress, err(), Clock.systemUTC());
     }
 
     /**
@@ -66,14 +66,14 @@ final class ContainCommand extends EntityCommand {
      * (until the latest instance's time) and phase 2 for each. A stop during the wait isolates them at once.
      */
     static List<ContainmentReport> containAll(LockdownEngine engine, List<String> arns, ContainmentOptions options,
-            int parallel, Progress progress, PrintWriter err, Clock clock) {
+            EntityBatch.Limits limits, Progress progress, PrintWriter err, Clock clock) {
         CliPhase2 phase2 = new CliPhase2(err);
         if (!options.dryRun()) {
             phase2.armShutdownHook(engine, options);
         }
         try {
             List<ContainmentReport> reports = new ArrayList<>(
-                    EntityBatch.run(arns, parallel, progress, arn -> engine.contain(arn, options, phase2)));
+                    EntityBatch.run(arns, limits, progress, arn -> engine.contain(arn, options, phase2)));
             List<ContainmentReport> pending = reports.stream().filter(r -> r.nextPhase() != null).toList();
             if (pending.isEmpty()) {
                 return reports;
@@ -92,7 +92,7 @@ final class ContainCommand extends EntityCommand {
             err.flush();
             Countdown.await(notBefore, "phase 2 (isolation group)", err, clock);
             progress.restart(instances.size());
-            reports.addAll(EntityBatch.run(instances, parallel, progress, arn -> phase2.isolate(engine, arn, options)));
+            reports.addAll(EntityBatch.run(instances, limits, progress, arn -> phase2.isolate(engine, arn, options)));
             return reports;
         } finally {
             phase2.disarm();

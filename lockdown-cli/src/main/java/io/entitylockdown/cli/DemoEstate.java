@@ -150,8 +150,8 @@ final class DemoEstate {
     }
 
     static AwsSettings settings(URI endpoint, AwsCredentialsProvider credentials) {
-        return new AwsSettings(endpoint, Region.US_EAST_1, credentials, List.of(), Duration.ofSeconds(10),
-                Duration.ofSeconds(30), 2);
+        return AwsSettings.builder().endpoint(endpoint).homeRegion(Region.US_EAST_1).credentials(credentials)
+                .attemptTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30)).maxAttempts(2).build();
     }
 
     private AwsCredentialsProvider seedLockdownIdentity(IamClient iam) {

@@ -1,57 +1,164 @@
 package io.entitylockdown.cli;
 
+import io.entitylockdown.core.EntityArn;
+import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.report.ContainmentReport;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Runs one operation over many entities with a bounded pool, reporting each as it finishes. Results
- * come back in input order. The engine never throws for an entity's problems, so a failure here is a
- * bug or an interruption, reported as such.
+ * Runs one operation over many entities with a bounded pool, reporting each as it finishes. At most
+ * {@link Limits#parallel()} entities are in flight at once, and at most {@link Limits#perAccount()} of
+ * one account: AWS limits IAM's request rate per account, so piling a whole batch onto one account only
+ * buys throttling, while another account's entities can use the free slots. Entities start in input
+ * order, skipping over those whose account is at its limit; results come back in input order.
+ *
+ * <p>The engine never throws for an entity's problems, so a failure here is a bug or an interruption,
+ * reported as such.
  */
 final class EntityBatch {
-    private EntityBatch() {
+
+    /**
+     * How many entities at once.
+     *
+     * @param parallel   in all
+     * @param perAccount of one account (partition and account id)
+     */
+    record Limits(int parallel, int perAccount) {
+        Limits {
+            if (parallel < 1 || perAccount < 1) {
+                throw new IllegalArgumentException("Limits must be at least 1; got parallel " + parallel
+                        + ", per account " + perAccount);
+            }
+        }
+
+        /** No limit per account beyond the overall one. */
+        static Limits of(int parallel) {
+            return new Limits(parallel, parallel);
+        }
     }
 
-    static List<ContainmentReport> run(List<String> arns, int parallel, Progress progress,
+    private final List<String> arns;
+    private final Limits limits;
+    private final Progress progress;
+    private final Function<String, ContainmentReport> operation;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition finished = lock.newCondition();
+    private final ContainmentReport[] reports;
+    private final Map<String, Integer> inFlightPerAccount = new HashMap<>();
+    private int inFlight;
+    private int done;
+    private RuntimeException failure;
+
+    private EntityBatch(List<String> arns, Limits limits, Progress progress,
+            Function<String, ContainmentReport> operation) {
+        this.arns = arns;
+        this.limits = limits;
+        this.progress = progress;
+        this.operation = operation;
+        this.reports = new ContainmentReport[arns.size()];
+    }
+
+    static List<ContainmentReport> run(List<String> arns, Limits limits, Progress progress,
             Function<String, ContainmentReport> operation) {
         if (arns.isEmpty()) {
             return List.of();
         }
-        int threads = Math.min(parallel, arns.size());
+        return new EntityBatch(List.copyOf(arns), limits, progress, operation).run();
+    }
+
+    /** The key that the per-account limit counts by; an unparsable input counts on its own. */
+    static String accountOf(String arn) {
+        try {
+            EntityArn entity = EntityArn.parse(arn);
+            return entity.partition() + ":" + entity.accountId();
+        } catch (InvalidArnException e) {
+            return arn;
+        }
+    }
+
+    private List<ContainmentReport> run() {
+        int threads = Math.min(limits.parallel(), arns.size());
         ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
             Thread thread = new Thread(runnable, "lockdown-worker");
             thread.setDaemon(true);
             return thread;
         });
+        List<Integer> pending = new LinkedList<>();
+        List<String> accounts = new ArrayList<>(arns.size());
+        for (int i = 0; i < arns.size(); i++) {
+            pending.add(i);
+            accounts.add(accountOf(arns.get(i)));
+        }
+        lock.lock();
         try {
-            List<Future<ContainmentReport>> futures = new ArrayList<>();
-            for (String arn : arns) {
-                futures.add(pool.submit(() -> {
-                    ContainmentReport report = operation.apply(arn);
-                    progress.entityFinished(report);
-                    return report;
-                }));
+            while (done < arns.size()) {
+                if (failure != null) {
+                    throw failure;
+                }
+                Iterator<Integer> next = pending.iterator();
+                while (inFlight < threads && next.hasNext()) {
+                    int index = next.next();
+                    String account = accounts.get(index);
+                    if (inFlightPerAccount.getOrDefault(account, 0) >= limits.perAccount()) {
+                        continue;
+                    }
+                    next.remove();
+                    inFlight++;
+                    inFlightPerAccount.merge(account, 1, Integer::sum);
+                    pool.execute(() -> handle(index, account));
+                }
+                if (done < arns.size()) {
+                    finished.await();
+                }
             }
-            List<ContainmentReport> reports = new ArrayList<>();
-            for (Future<ContainmentReport> future : futures) {
-                reports.add(future.get());
+            if (failure != null) {
+                throw failure;
             }
-            return reports;
+            return List.of(reports);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.FAILED, "Interrupted: some entities may be half done. Run the same "
                     + "command again (every step is idempotent), then check with lockdown status");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         } finally {
+            lock.unlock();
             pool.shutdownNow();
+        }
+    }
+
+    private void handle(int index, String account) {
+        ContainmentReport report = null;
+        RuntimeException problem = null;
+        try {
+            report = operation.apply(arns.get(index));
+            progress.entityFinished(report);
+        } catch (RuntimeException e) {
+            problem = e;
+        } catch (Error e) {
+            // counted as finished below, so the batch ends instead of waiting for it forever
+            problem = new IllegalStateException(e);
+        }
+        lock.lock();
+        try {
+            reports[index] = report;
+            if (problem != null && failure == null) {
+                failure = problem;
+            }
+            inFlight--;
+            inFlightPerAccount.merge(account, -1, Integer::sum);
+            done++;
+            finished.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -167,7 +167,8 @@ abstract class EntityCommand extends Subcommand {
         return operation().json().substring(0, 1).toUpperCase(java.util.Locale.ROOT) + operation().json().substring(1)
                 + ": " + count + (count == 1 ? " entity" : " entities") + ", acting as "
                 + (access instanceof Access.MemberRole ? access + " in each entity's account" : "your own credentials")
-                + ", up to " + Math.min(count, targets.parallel()) + " at once";
+                + ", up to " + Math.min(count, targets.parallel()) + " at once"
+                + (count > 1 ? " (at most " + targets.limits().perAccount() + " per account)" : "");
     }
 
     private static String closing(int code) {

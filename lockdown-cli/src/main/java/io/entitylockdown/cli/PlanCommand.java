@@ -34,6 +34,6 @@ final class PlanCommand extends EntityCommand {
 
     @Override
     List<ContainmentReport> act(LockdownEngine engine, List<String> arns, Progress progress) {
-        return ContainCommand.containAll(engine, arns, options, targets.parallel(), progress, err(), Clock.systemUTC());
+        return ContainCommand.containAll(engine, arns, options, targets.limits(), progress, err(), Clock.systemUTC());
     }
 }

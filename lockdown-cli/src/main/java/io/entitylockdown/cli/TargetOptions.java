@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 /** The entities a command acts on: ARNs as arguments and/or a file, and how many to handle at once. */
 public final class TargetOptions {
     static final int MAX_PARALLEL = 32;
+    static final int DEFAULT_PER_ACCOUNT = 8;
 
     @Parameters(paramLabel = "ARN", arity = "0..*",
             description = "Entity ARNs: IAM user or role, Lambda function, EC2 instance, or one role session "
@@ -28,6 +29,12 @@ public final class TargetOptions {
             description = "Handle up to N entities at once (1-" + MAX_PARALLEL + ", default ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--per-account", paramLabel = "N", defaultValue = "" + DEFAULT_PER_ACCOUNT,
+            description = "Handle at most N entities of one account at once (1-" + MAX_PARALLEL
+                    + ", default ${DEFAULT-VALUE}). AWS limits IAM's request rate per account: more only adds "
+                    + "throttling, while entities of other accounts fill the other --parallel slots.")
+    int perAccount;
+
     /** One input line, with where it came from, so that a bad line can be pointed at. */
     public record Target(String text, String source) {
     }
@@ -40,6 +47,9 @@ public final class TargetOptions {
     public List<Target> targets() {
         if (parallel < 1 || parallel > MAX_PARALLEL) {
             throw CliException.badInput("--parallel must be between 1 and " + MAX_PARALLEL + "; got " + parallel);
+        }
+        if (perAccount < 1 || perAccount > MAX_PARALLEL) {
+            throw CliException.badInput("--per-account must be between 1 and " + MAX_PARALLEL + "; got " + perAccount);
         }
         Map<String, Target> unique = new LinkedHashMap<>();
         int position = 0;
@@ -71,5 +81,10 @@ public final class TargetOptions {
 
     public int parallel() {
         return parallel;
+    }
+
+    /** How many entities at once, in all and per account. */
+    public EntityBatch.Limits limits() {
+        return new EntityBatch.Limits(parallel, perAccount);
     }
 }

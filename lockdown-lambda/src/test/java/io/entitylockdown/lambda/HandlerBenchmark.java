@@ -7,108 +7,239 @@ import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.aws.Access;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.FaultProxy;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.RequestTimeline;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.ToLongFunction;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.iam.model.StatusType;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
- * What container reuse saves: IAM-user SNS events through a new {@link LockdownHandler} per event
- * (cold: clients, config and engine built each time, as a Lambda without reuse would) against one
- * handler reused for all of them (warm). Reports medians and p90s and their ratio; it never asserts on
- * time, only that every event contained its user. Not run by surefire's includes; run it with
- * {@code -Dtest=HandlerBenchmark} (see docs/testing.md). The JVM's own start-up is not in the cold
- * figure: one untimed event loads the classes first.
+ * How soon one SNS event through {@link LockdownHandler} puts the first deny in place, and how soon the
+ * containment is done and verified, with an AWS-like round trip: every request goes through a
+ * {@link FaultProxy} that adds {@code benchmark.latencyMs} (default 100 ms) to it, to moto.
+ *
+ * <p>Per entity type (IAM user, IAM role, Lambda function, EC2 instance) and per container state:
+ * <em>cold</em> is the first event of a new handler (the function's first invocation after a cold start,
+ * in a JVM whose classes are already loaded); <em>warm</em> is the next event of the same handler for
+ * another entity of the same account (container reuse). Each is run {@code benchmark.runs} times (default
+ * 3) on fresh entities; the medians are reported. Metrics come from the proxy's request log
+ * ({@link RequestTimeline}), counted from the arrival of the event's first AWS request:
+ *
+ * <ul>
+ *   <li>round trips before the first containing write ({@link RequestTimeline#CONTAINING_WRITES}),</li>
+ *   <li>time until that write's answer was sent (the deny is in place),</li>
+ *   <li>requests (retries included) and round trips on the critical path,</li>
+ *   <li>time until the handler returned (done, verified, audited).</li>
+ * </ul>
+ *
+ * <p>It asserts that every event succeeded and was verified, never anything about time. Not part of the
+ * normal build (surefire includes {@code *Test} and {@code *IT}); run it by name, see docs/testing.md.
+ * Prints a markdown table and writes it to {@code target/benchmark-handler.md}.
  */
 @ExtendWith(MotoExtension.class)
 class HandlerBenchmark {
-    static final int EVENTS = 15;
     static final String ACCOUNT = "111111111111";
+    static final String REGION = "eu-west-1";
+    static final int RUNS = Integer.getInteger("benchmark.runs", 3);
+    static final Duration LATENCY = Duration.ofMillis(Long.getLong("benchmark.latencyMs", 100));
+
+    /** One measured event. */
+    record Run(int roundTripsBeforeDeny, long denyMs, int requests, int roundTrips, long doneMs, String waves) {
+    }
 
     @Test
-    void handler_coldVersusWarm_everyEventContainsItsUser(MotoServer moto) throws Exception {
+    void handler_perEntityType_coldAndWarm_throughALatencyProxy(MotoServer moto) throws Exception {
+        String loadBefore = load();
+        Map<String, IntFunction<String>> types = new LinkedHashMap<>();
+        Map<String, List<Run>> results = new LinkedHashMap<>();
         try (HandlerFixture fixture = new HandlerFixture(moto);
-                AccountSessions setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                        StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                        Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null))) {
-            IamClient iam = setup.forEntity(EntityArn.parse("arn:aws:iam::" + ACCOUNT + ":user/x")).iam();
-            List<String> users = new ArrayList<>();
-            for (int i = 0; i < 2 * EVENTS + 1; i++) {
-                String name = "bench-" + i;
-                iam.createUser(b -> b.userName(name));
-                iam.createAccessKey(b -> b.userName(name));
-                users.add(name);
+                AccountSessions setup = new AccountSessions(setupSettings(moto), Access.memberRole("SetupRole", null));
+                FaultProxy proxy = FaultProxy.start(moto.endpoint())) {
+            Estate estate = new Estate(setup);
+            types.put("IAM user", estate::user);
+            types.put("IAM role", estate::role);
+            types.put("Lambda function", estate::function);
+            types.put("EC2 instance", estate::instance);
+            proxy.latency(LATENCY);
+            Map<String, String> env = new HashMap<>(fixture.environment());
+            env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
+            int serial = 0;
+            for (Map.Entry<String, IntFunction<String>> type : types.entrySet()) {
+                for (int run = 0; run < RUNS; run++) {
+                    String first = type.getValue().apply(serial++);
+                    String second = type.getValue().apply(serial++);
+                    LockdownHandler handler = handler(env);
+                    results.computeIfAbsent(type.getKey() + "|cold", k -> new ArrayList<>())
+                            .add(measure(handler, first, proxy));
+                    results.computeIfAbsent(type.getKey() + "|warm", k -> new ArrayList<>())
+                            .add(measure(handler, second, proxy));
+                }
             }
-            contain(fixture.handler(), users.get(0));
-
-            List<Long> cold = run(users.subList(1, EVENTS + 1), fixture::handler);
-            LockdownHandler reused = fixture.handler();
-            List<Long> warm = run(users.subList(EVENTS + 1, 2 * EVENTS + 1), () -> reused);
-
-            for (String user : users) {
-                assertThat(iam.listAccessKeys(b -> b.userName(user)).accessKeyMetadata()).as(user)
-                        .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
-                assertThat(iam.listAttachedUserPolicies(b -> b.userName(user)).attachedPolicies()).as(user)
-                        .anySatisfy(p -> assertThat(p.policyName()).isEqualTo("AWSDenyAll"));
-            }
-            write(table(cold, warm));
         }
+        write(table(results, loadBefore, load()));
     }
 
-    private static List<Long> run(List<String> users, Supplier<LockdownHandler> handlers) throws IOException {
-        List<Long> millis = new ArrayList<>();
-        for (String user : users) {
-            long start = System.nanoTime();
-            contain(handlers.get(), user);
-            millis.add((System.nanoTime() - start) / 1_000_000);
-        }
-        return millis;
+    private static AwsSettings setupSettings(MotoServer moto) {
+        return AwsSettings.fromEnvironment(Map.of("AWS_REGION", "us-east-1"))
+                .withEndpoint(moto.endpoint())
+                .withCredentials(credentials())
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60), 3);
     }
 
-    private static void contain(LockdownHandler handler, String user) throws IOException {
-        String arn = "arn:aws:iam::" + ACCOUNT + ":user/" + user;
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    }
+
+    /** A handler configured like the deployed function (production retries and timeouts), sending through the proxy. */
+    private static LockdownHandler handler(Map<String, String> env) {
+        AwsSettings aws = AwsSettings.fromEnvironment(env).withCredentials(credentials());
+        return new LockdownHandler(env, aws, Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    private static Run measure(LockdownHandler handler, String arn, FaultProxy proxy) throws IOException {
+        proxy.resetCounts();
         JsonNode response = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+        long done = System.nanoTime();
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
+        assertThat(response.at("/results/0/report/verified").asBoolean()).as(response.toString()).isTrue();
+
+        RequestTimeline timeline = RequestTimeline.of(proxy.exchanges());
+        FaultProxy.Exchange deny = timeline.firstContainingWrite()
+                .orElseThrow(() -> new AssertionError("No containing write for " + arn + ": " + timeline.waves()));
+        return new Run(timeline.roundTripsBefore(deny), timeline.since(deny.answeredNanos()).toMillis(),
+                timeline.requests(), timeline.roundTrips(), timeline.since(done).toMillis(), timeline.waves());
     }
 
-    static long percentile(List<Long> values, int percent) {
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, rank - 1));
+    static long median(List<Run> runs, ToLongFunction<Run> metric) {
+        List<Long> values = new ArrayList<>(runs.stream().map(metric::applyAsLong).toList());
+        Collections.sort(values);
+        return values.get((values.size() - 1) / 2);
     }
 
-    private static String table(List<Long> cold, List<Long> warm) {
-        long coldMedian = percentile(cold, 50);
-        long warmMedian = percentile(warm, 50);
+    private static String table(Map<String, List<Run>> results, String loadBefore, String loadAfter) {
         StringBuilder out = new StringBuilder();
-        out.append("HandlerBenchmark: ").append(EVENTS).append(" IAM-user SNS events each way, against moto\n");
-        out.append(String.format("%-28s %10s %10s%n", "handler", "median ms", "p90 ms"));
-        out.append(String.format("%-28s %10d %10d%n", "cold (new handler per event)", coldMedian, percentile(cold, 90)));
-        out.append(String.format("%-28s %10d %10d%n", "warm (one handler reused)", warmMedian, percentile(warm, 90)));
-        out.append(String.format("ratio cold/warm (median): %.2f, (p90): %.2f%n",
-                (double) coldMedian / Math.max(1, warmMedian),
-                (double) percentile(cold, 90) / Math.max(1, percentile(warm, 90))));
+        out.append("HandlerBenchmark: one SNS event through LockdownHandler, ").append(LATENCY.toMillis())
+                .append(" ms added to every AWS request by FaultProxy, moto behind it; median of ").append(RUNS)
+                .append(" runs per row\n");
+        out.append("load average (1, 5, 15 min): ").append(loadBefore).append(" before, ").append(loadAfter)
+                .append(" after\n\n");
+        out.append("| entity | container | round trips before first deny | first deny in place (ms) | requests "
+                + "| round trips in all | done, verified (ms) |\n");
+        out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        results.forEach((key, runs) -> {
+            String[] parts = key.split("\\|");
+            out.append(String.format("| %s | %s | %d | %d | %d | %d | %d |%n", parts[0], parts[1],
+                    median(runs, Run::roundTripsBeforeDeny), median(runs, Run::denyMs), median(runs, Run::requests),
+                    median(runs, Run::roundTrips), median(runs, Run::doneMs)));
+        });
+        out.append("\nRequests wave by wave (first run of each row; a wave waits for the one before it):\n\n");
+        results.forEach((key, runs) -> out.append("- ").append(key.replace("|", ", ")).append(": ")
+                .append(runs.get(0).waves()).append('\n'));
         return out.toString();
+    }
+
+    static String load() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + ", " + parts[1] + ", " + parts[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown (no /proc/loadavg)";
+        }
     }
 
     private static void write(String table) throws IOException {
         System.out.print(table);
-        Path file = Path.of("target", "benchmark-handler.txt");
+        Path file = Path.of("target", "benchmark-handler.md");
         Files.createDirectories(file.getParent());
         Files.writeString(file, table);
+    }
+
+    /** Entities in the member account, created directly in moto (not through the proxy). */
+    static final class Estate {
+        private final IamClient iam;
+        private final LambdaClient lambda;
+        private final Ec2Client ec2;
+        private String subnet;
+        private String image;
+
+        Estate(AccountSessions setup) {
+            this.iam = setup.forEntity(EntityArn.parse("arn:aws:iam::" + ACCOUNT + ":user/setup")).iam();
+            this.lambda = setup.session("aws", ACCOUNT, REGION, "setup").lambda();
+            this.ec2 = setup.session("aws", ACCOUNT, REGION, "setup").ec2();
+        }
+
+        String user(int n) {
+            String name = "bench-user-" + n;
+            String arn = iam.createUser(b -> b.userName(name)).user().arn();
+            iam.createAccessKey(b -> b.userName(name));
+            return arn;
+        }
+
+        String role(int n) {
+            return iam.createRole(b -> b.roleName("bench-role-" + n).assumeRolePolicyDocument(trust("ec2.amazonaws.com")))
+                    .role().arn();
+        }
+
+        String function(int n) {
+            String role = iam.createRole(b -> b.roleName("bench-fn-role-" + n)
+                    .assumeRolePolicyDocument(trust("lambda.amazonaws.com"))).role().arn();
+            return lambda.createFunction(b -> b.functionName("bench-fn-" + n).runtime("python3.12").role(role)
+                    .handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip())))).functionArn();
+        }
+
+        String instance(int n) {
+            if (subnet == null) {
+                String vpc = ec2.createVpc(b -> b.cidrBlock("10.40.0.0/16")).vpc().vpcId();
+                subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.40.1.0/24")).subnet().subnetId();
+                image = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
+            }
+            String id = ec2.runInstances(b -> b.imageId(image).instanceType("t3.micro").subnetId(subnet)
+                    .minCount(1).maxCount(1)).instances().get(0).instanceId();
+            return "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + id;
+        }
+
+        static String trust(String service) {
+            return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\""
+                    + service + "\"},\"Action\":\"sts:AssumeRole\"}]}";
+        }
+
+        static byte[] zip() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+                zip.putNextEntry(new ZipEntry("index.py"));
+                zip.write("def handler(event, context):\n    return 'ok'\n".getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
     }
 }

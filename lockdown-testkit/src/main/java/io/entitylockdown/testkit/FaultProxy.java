@@ -13,12 +13,14 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,18 +34,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An HTTP proxy on a free loopback port that sits between the AWS SDK and moto and injects faults:
- * throttling, 5xx, any AWS error, or a delay longer than the client's timeout, for the first N
- * requests of an action or for all of them. Point the engine's endpoint at {@link #endpoint()}.
+ * An HTTP proxy on a free loopback port that sits between the AWS SDK and moto and injects what real
+ * AWS has and moto lacks: network latency on every request, throttling, 5xx, any AWS error, or a delay
+ * longer than the client's timeout, for the first N requests of an action, for all of them, or for a
+ * given share of them (seeded, so a run can be repeated). Point the engine's endpoint at
+ * {@link #endpoint()}.
  *
  * <p>Requests are forwarded byte for byte (the {@code Host} header included, so SigV4 signatures still
  * verify). Actions are named like IAM actions, {@code sts:AssumeRole}: the service comes from the
  * SigV4 credential scope, the operation from {@code Action=} (query APIs), {@code X-Amz-Target} (JSON
- * APIs) or, for Lambda's REST API, from the method and path. A rule names either the qualified action
- * or the bare operation ({@code AssumeRole}); {@code *} is a wildcard ({@code iam:*}).
+ * APIs) or, for Lambda's REST API, from the method and path. A rule names either the qualified action or the bare operation ({@code AssumeRole});
+ * {@code *} is a wildcard ({@code iam:*}).
  *
- * <p>Thread-safe. {@link #close()} stops the listener and every handler thread, including ones that
- * are holding a delayed request.
+ * <p>Every request is logged in arrival order with the time it arrived and the time its answer was
+ * sent ({@link #exchanges()}), so a benchmark can tell which requests overlapped and how many round
+ * trips came before a given request.
+ *
+ * <p>Thread-safe; concurrent requests are handled concurrently (each waits its own latency).
+ * {@link #close()} stops the listener and every handler thread, including ones that are holding a
+ * delayed request.
  */
 public final class FaultProxy implements AutoCloseable {
     private static final Pattern CREDENTIAL_SCOPE =
@@ -51,14 +60,24 @@ public final class FaultProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding",
             "content-length", "proxy-connection", "te", "trailer", "upgrade", "expect");
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** The seed of the probabilistic rules until {@link #seed(long)} sets another. */
+    public static final long DEFAULT_SEED = 20261128L;
+    private static final String NO_DELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        useNoDelay();
+    }
 
     private final URI upstream;
     private final HttpServer server;
     private final ExecutorService handlers;
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
-    private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private final List<Entry> log = new ArrayList<>();
     private final String threadPrefix;
+    private final Object randomLock = new Object();
+    private SplittableRandom random = new SplittableRandom(DEFAULT_SEED);
+    private volatile Duration latency = Duration.ZERO;
     private volatile boolean closed;
 
     private FaultProxy(URI upstream) throws IOException {
@@ -71,10 +90,23 @@ public final class FaultProxy implements AutoCloseable {
             return thread;
         };
         this.handlers = Executors.newCachedThreadPool(factory);
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    /**
+     * Makes the JDK's HTTP server, which the proxy listens with, send without Nagle's algorithm. It writes
+     * an answer's head and body separately; with Nagle the body then waits for the client's delayed ACK
+     * (40 ms and more per request on Linux), which a benchmark would count as AWS time. The JDK reads the
+     * setting once, when its first HTTP server starts, so this runs when this class is loaded; a JVM that
+     * started another {@code com.sun.net.httpserver} server first keeps that server's setting.
+     */
+    static void useNoDelay() {
+        if (System.getProperty(NO_DELAY) == null) {
+            System.setProperty(NO_DELAY, "true");
+        }
     }
 
     /** Starts a proxy to {@code upstream} (e.g. {@code moto.endpoint()}). */
@@ -94,9 +126,40 @@ public final class FaultProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
+    /**
+     * Adds {@code perRequest} to every request from now on, as a network and a service that are farther
+     * away than moto: half before the request is forwarded (or faulted), half before its answer is sent.
+     * Concurrent requests wait concurrently. {@link Duration#ZERO} turns it off.
+     */
+    public FaultProxy latency(Duration perRequest) {
+        Objects.requireNonNull(perRequest, "perRequest");
+        if (perRequest.isNegative()) {
+            throw new IllegalArgumentException("Latency cannot be negative; got " + perRequest);
+        }
+        this.latency = perRequest;
+        return this;
+    }
+
+    /** The latency added to every request. */
+    public Duration latency() {
+        return latency;
+    }
+
+    /**
+     * Restarts the random draws of the probabilistic rules from {@code seed}. A sequential run with the
+     * same seed faults the same requests; with concurrent requests the share is the same but which
+     * request draws which number depends on their arrival order.
+     */
+    public FaultProxy seed(long seed) {
+        synchronized (randomLock) {
+            random = new SplittableRandom(seed);
+        }
+        return this;
+    }
+
     /** Applies {@code fault} to every request of {@code action}. */
     public Rule inject(String action, Fault fault) {
-        return add(new Rule(action, fault, -1));
+        return add(Rule.always(action, fault));
     }
 
     /** Applies {@code fault} to the next {@code times} requests of {@code action}; later ones pass. */
@@ -104,7 +167,22 @@ public final class FaultProxy implements AutoCloseable {
         if (times < 1) {
             throw new IllegalArgumentException("times must be at least 1; got " + times);
         }
-        return add(new Rule(action, fault, times));
+        return add(Rule.times(action, fault, times));
+    }
+
+    /**
+     * Applies {@code fault} to a random share {@code probability} (0 to 1) of the requests of
+     * {@code action}, e.g. {@code inject("*", Fault.throttling(), 0.10)} and
+     * {@code inject("*", Fault.serverError(500), 0.02)}. One number is drawn per request that any
+     * probabilistic rule matches, and the matching rules take consecutive slices of [0, 1) in the order
+     * they were added, so the two rules above throttle 10% and fail 2% of all requests, never both at once.
+     * Rules with a count ({@link #inject(String, Fault, int)}) and rules for every request are checked first.
+     */
+    public Rule inject(String action, Fault fault, double probability) {
+        if (!(probability > 0 && probability <= 1)) {
+            throw new IllegalArgumentException("probability must be above 0 and at most 1; got " + probability);
+        }
+        return add(Rule.chance(action, fault, probability));
     }
 
     private Rule add(Rule rule) {
@@ -112,7 +190,7 @@ public final class FaultProxy implements AutoCloseable {
         return rule;
     }
 
-    /** Removes every rule; requests pass untouched from now on. Counts are kept. */
+    /** Removes every rule; requests pass untouched (but with the latency) from now on. Counts are kept. */
     public void clearRules() {
         rules.clear();
     }
@@ -135,26 +213,49 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Every qualified action in the order the requests arrived. */
     public List<String> requestLog() {
+        return exchanges().stream().map(Exchange::action).toList();
+    }
+
+    /**
+     * Every request so far in the order it arrived, with when it arrived and when its answer was sent
+     * ({@link System#nanoTime()}), the status and the injected fault. A request still in progress, or one
+     * dropped without an answer, has {@code answeredNanos} {@code -1} and status 0.
+     */
+    public List<Exchange> exchanges() {
         synchronized (log) {
-            return List.copyOf(log);
+            return log.stream().map(Entry::snapshot).toList();
         }
     }
 
-    /** Forgets the counts and the log (rules stay). */
+    /** Client connections the proxy has accepted (distinct client addresses seen): how well the client pools. */
+    public int clientConnections() {
+        synchronized (log) {
+            return (int) log.stream().map(entry -> entry.client).distinct().count();
+        }
+    }
+
+    /** Forgets the counts and the log (rules, latency and the random sequence stay). */
     public void resetCounts() {
         counts.clear();
-        log.clear();
+        synchronized (log) {
+            log.clear();
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Request request = Request.of(exchange, body);
-            counts.computeIfAbsent(request.qualifiedAction(), k -> new AtomicInteger()).incrementAndGet();
-            log.add(request.qualifiedAction());
+            Entry entry = arrived(request.qualifiedAction(), String.valueOf(exchange.getRemoteAddress()));
+            Duration wait = latency;
+            long inbound = wait.toNanos() / 2;
+            if (!sleep(inbound)) {
+                return;
+            }
             Fault fault = claimFault(request);
+            entry.fault = fault;
             if (fault instanceof Fault.Delay delay) {
-                if (!sleep(delay)) {
+                if (!sleep(delay.delay().toNanos())) {
                     return;
                 }
                 if (!delay.forward()) {
@@ -162,28 +263,66 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 fault = null;
             }
-            if (fault == null) {
-                forward(exchange, request);
-            } else {
-                respond(exchange, ErrorAnswer.of(fault, request));
+            Response response = fault == null ? forward(request, exchange) : ErrorAnswer.of(fault, request);
+            if (!sleep(wait.toNanos() - inbound)) {
+                return;
             }
+            // logged before the bytes go out, so a client that has its answer finds it in the log
+            entry.answered(response.status());
+            respond(exchange, response);
         } catch (IOException e) {
             // the client gave up (its timeout) or went away; nothing to answer
         }
     }
 
+    private Entry arrived(String action, String client) {
+        counts.computeIfAbsent(action, k -> new AtomicInteger()).incrementAndGet();
+        synchronized (log) {
+            Entry entry = new Entry(log.size(), action, System.nanoTime(), client);
+            log.add(entry);
+            return entry;
+        }
+    }
+
     private Fault claimFault(Request request) {
+        List<Rule> chances = null;
         for (Rule rule : rules) {
-            if (rule.matches(request.qualifiedAction()) && rule.claim()) {
+            if (!rule.matches(request.qualifiedAction())) {
+                continue;
+            }
+            if (rule.isChance()) {
+                if (chances == null) {
+                    chances = new ArrayList<>();
+                }
+                chances.add(rule);
+            } else if (rule.claim()) {
+                return rule.fault();
+            }
+        }
+        if (chances == null) {
+            return null;
+        }
+        double draw;
+        synchronized (randomLock) {
+            draw = random.nextDouble();
+        }
+        double edge = 0;
+        for (Rule rule : chances) {
+            edge += rule.probability();
+            if (draw < edge) {
+                rule.claim();
                 return rule.fault();
             }
         }
         return null;
     }
 
-    private boolean sleep(Fault.Delay delay) {
+    private boolean sleep(long nanos) {
+        if (nanos <= 0) {
+            return !closed;
+        }
         try {
-            Thread.sleep(delay.delay().toMillis());
+            TimeUnit.NANOSECONDS.sleep(nanos);
             return !closed;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -191,21 +330,25 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void forward(HttpExchange exchange, Request request) throws IOException {
-        Response response;
+    private Response forward(Request request, HttpExchange exchange) {
         try {
-            response = send(exchange, request);
+            return send(exchange, request);
         } catch (IOException e) {
-            respond(exchange, new Response(502, Map.of("Content-Type", List.of("text/plain")),
-                    ("FaultProxy could not reach " + upstream + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8)));
-            return;
+            return new Response(502, Map.of("Content-Type", List.of("text/plain")),
+                    ("FaultProxy could not reach " + upstream + ": " + e.getMessage()).getBytes(StandardCharsets.UTF_8));
         }
-        respond(exchange, response);
     }
 
+    /**
+     * One upstream connection per request, closed after the answer. Kept-alive connections were tried:
+     * servers that write an answer's head and body separately (moto, the JDK's) then wait for the
+     * proxy's delayed ACK, about 40 ms per request, which would have been counted as AWS time. Closed
+     * connections linger in TIME_WAIT, which Linux reuses on loopback.
+     */
     private Response send(HttpExchange exchange, Request request) throws IOException {
         try (Socket socket = new Socket(upstream.getHost(), upstream.getPort())) {
-            socket.setSoTimeout(60_000);
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(120_000);
             StringBuilder head = new StringBuilder();
             head.append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI().toString())
                     .append(" HTTP/1.1\r\n");
@@ -219,11 +362,18 @@ public final class FaultProxy implements AutoCloseable {
             }
             head.append("Content-Length: ").append(request.body().length).append("\r\n");
             head.append("Connection: close\r\n\r\n");
+            byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+            byte[] message = new byte[headBytes.length + request.body().length];
+            System.arraycopy(headBytes, 0, message, 0, headBytes.length);
+            System.arraycopy(request.body(), 0, message, headBytes.length, request.body().length);
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.write(request.body());
+            out.write(message);
             out.flush();
-            return Response.read(socket.getInputStream(), exchange.getRequestMethod());
+            Response response = Response.read(socket.getInputStream(), exchange.getRequestMethod());
+            if (response == null) {
+                throw new IOException("the upstream closed the connection without answering");
+            }
+            return response;
         }
     }
 
@@ -268,22 +418,88 @@ public final class FaultProxy implements AutoCloseable {
         return threadPrefix;
     }
 
-    /** One injection: which action, what fault, how many more times ({@code -1}: always). */
+    /**
+     * One request as the proxy saw it.
+     *
+     * @param sequence      its place in arrival order, from 0
+     * @param action        the qualified action, {@code iam:AttachUserPolicy}
+     * @param arrivedNanos  when the proxy had read it ({@link System#nanoTime()})
+     * @param answeredNanos when its answer was sent, or -1 (in progress, or dropped without an answer)
+     * @param status        the HTTP status of the answer, or 0 when none was sent
+     * @param fault         the injected fault, or null when it was forwarded untouched
+     * @param client        the client's address and port: one value per client connection
+     */
+    public record Exchange(long sequence, String action, long arrivedNanos, long answeredNanos, int status,
+            Fault fault, String client) {
+
+        public boolean answered() {
+            return answeredNanos >= 0;
+        }
+
+        /** True when this request's answer was sent before {@code other} arrived: {@code other} may have waited for it. */
+        public boolean answeredBefore(Exchange other) {
+            return answered() && answeredNanos <= other.arrivedNanos;
+        }
+    }
+
+    /** The log's mutable record of one request. */
+    private static final class Entry {
+        final long sequence;
+        final String action;
+        final long arrivedNanos;
+        final String client;
+        volatile Fault fault;
+        volatile long answeredNanos = -1;
+        volatile int status;
+
+        Entry(long sequence, String action, long arrivedNanos, String client) {
+            this.sequence = sequence;
+            this.action = action;
+            this.arrivedNanos = arrivedNanos;
+            this.client = client;
+        }
+
+        void answered(int answerStatus) {
+            status = answerStatus;
+            answeredNanos = System.nanoTime();
+        }
+
+        Exchange snapshot() {
+            long answered = answeredNanos;
+            return new Exchange(sequence, action, arrivedNanos, answered, answered < 0 ? 0 : status, fault, client);
+        }
+    }
+
+    /** One injection: which action, what fault, and for how many requests or what share of them. */
     public static final class Rule {
         private final String action;
         private final Pattern pattern;
         private final Fault fault;
         private final AtomicInteger remaining;
+        private final double probability;
         private final AtomicInteger applied = new AtomicInteger();
 
-        Rule(String action, Fault fault, int times) {
+        private Rule(String action, Fault fault, int times, double probability) {
             if (action == null || action.isBlank()) {
                 throw new IllegalArgumentException("A rule needs an action such as sts:AssumeRole or AssumeRole");
             }
             this.action = action.strip();
             this.pattern = compile(this.action);
-            this.fault = java.util.Objects.requireNonNull(fault, "fault");
+            this.fault = Objects.requireNonNull(fault, "fault");
             this.remaining = new AtomicInteger(times);
+            this.probability = probability;
+        }
+
+        static Rule always(String action, Fault fault) {
+            return new Rule(action, fault, -1, 1.0);
+        }
+
+        static Rule times(String action, Fault fault, int times) {
+            return new Rule(action, fault, times, 1.0);
+        }
+
+        static Rule chance(String action, Fault fault, double probability) {
+            return new Rule(action, fault, -2, probability);
         }
 
         public String action() {
@@ -294,9 +510,18 @@ public final class FaultProxy implements AutoCloseable {
             return fault;
         }
 
+        /** The share of matching requests this rule faults (1 for rules by count or for every request). */
+        public double probability() {
+            return probability;
+        }
+
         /** How many requests this rule has answered so far. */
         public int applied() {
             return applied.get();
+        }
+
+        boolean isChance() {
+            return remaining.get() == -2;
         }
 
         boolean matches(String qualifiedAction) {
@@ -336,7 +561,10 @@ public final class FaultProxy implements AutoCloseable {
 
         @Override
         public String toString() {
-            return action + " -> " + fault + (remaining.get() < 0 ? " (always)" : " (" + remaining.get() + " left)");
+            int left = remaining.get();
+            String scope = left == -2 ? " (" + probability * 100 + "% of requests)"
+                    : left < 0 ? " (always)" : " (" + left + " left)";
+            return action + " -> " + fault + scope;
         }
     }
 
@@ -434,10 +662,13 @@ public final class FaultProxy implements AutoCloseable {
     /** An answer as it goes back to the client. */
     record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-        /** Reads an HTTP/1.1 response from a connection that the server closes after it. */
+        /** Reads an HTTP/1.1 response; null when the connection ended before a status line. */
         static Response read(InputStream in, String method) throws IOException {
             String statusLine = readLine(in);
-            if (statusLine == null || !statusLine.startsWith("HTTP/")) {
+            if (statusLine == null) {
+                return null;
+            }
+            if (!statusLine.startsWith("HTTP/")) {
                 throw new IOException("not an HTTP response: " + statusLine);
             }
             int status = Integer.parseInt(statusLine.split(" ", 3)[1]);

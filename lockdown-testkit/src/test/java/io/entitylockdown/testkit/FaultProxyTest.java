@@ -19,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,7 @@ class FaultProxyTest {
 
     @BeforeEach
     void start() throws IOException {
+        FaultProxy.useNoDelay(); // before this test's own server starts the JDK's HTTP server code
         upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         upstream.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -55,6 +58,7 @@ class FaultProxyTest {
                 out.write(answer);
             }
         });
+        upstream.setExecutor(Executors.newCachedThreadPool());
         upstream.start();
         proxy = FaultProxy.start(java.net.URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()));
     }
@@ -269,10 +273,130 @@ class FaultProxyTest {
     }
 
     @Test
+    void latency_isAddedToEveryRequest_andConcurrentRequestsWaitTogether() throws Exception {
+        // The upstream answers only once all four requests have reached it: a proxy that handled them
+        // one after another would never get there, and every request would time out.
+        CountDownLatch together = new CountDownLatch(4);
+        upstream.createContext("/together", exchange -> {
+            together.countDown();
+            boolean all;
+            try {
+                all = together.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                all = false;
+            }
+            byte[] answer = (all ? "together" : "alone").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer);
+            }
+        });
+        proxy.latency(Duration.ofMillis(400));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<String>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(() -> call("POST", "/together", Map.of("Authorization", IAM_AUTH), "Action=GetUser", 30_000)
+                        .body());
+            }
+            List<String> answers = new ArrayList<>();
+            for (Future<String> future : pool.invokeAll(calls)) {
+                answers.add(future.get());
+            }
+
+            assertThat(answers).containsOnly("together");
+            assertThat(proxy.exchanges()).hasSize(4).allSatisfy(exchange -> {
+                assertThat(exchange.answered()).isTrue();
+                assertThat(exchange.answeredNanos() - exchange.arrivedNanos())
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(400).toNanos());
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void exchanges_areLoggedInArrivalOrder_withTimesStatusAndFault() throws IOException {
+        proxy.inject("iam:TagUser", Fault.throttling(), 1);
+
+        query("iam", "GetUser");
+        query("iam", "TagUser");
+        query("sts", "AssumeRole");
+
+        List<FaultProxy.Exchange> log = proxy.exchanges();
+        assertThat(log).extracting(FaultProxy.Exchange::action)
+                .containsExactly("iam:GetUser", "iam:TagUser", "sts:AssumeRole");
+        assertThat(log).extracting(FaultProxy.Exchange::sequence).containsExactly(0L, 1L, 2L);
+        assertThat(log).extracting(FaultProxy.Exchange::status).containsExactly(200, 400, 200);
+        assertThat(log.get(1).fault()).isEqualTo(Fault.throttling());
+        assertThat(log.get(0).fault()).isNull();
+        // sent one after another: each answer went out before the next request arrived
+        assertThat(log.get(0).answeredBefore(log.get(1))).isTrue();
+        assertThat(log.get(1).answeredBefore(log.get(2))).isTrue();
+        assertThat(log.get(2).answeredBefore(log.get(0))).isFalse();
+        assertThat(proxy.requestLog()).containsExactly("iam:GetUser", "iam:TagUser", "sts:AssumeRole");
+    }
+
+    @Test
+    void droppedRequest_isLoggedWithoutAnAnswer() {
+        proxy.inject("CreateUser", Fault.noResponse(Duration.ofMillis(600)));
+
+        assertThatThrownBy(() -> call("POST", "/", Map.of("Authorization", IAM_AUTH), "Action=CreateUser", 3000))
+                .isInstanceOf(IOException.class);
+
+        // HttpURLConnection sends a POST once more when the connection drops; each try is logged the same way
+        assertThat(proxy.exchanges()).isNotEmpty().allSatisfy(exchange -> {
+            assertThat(exchange.answered()).isFalse();
+            assertThat(exchange.status()).isZero();
+            assertThat(exchange.fault()).isInstanceOf(Fault.Delay.class);
+        });
+    }
+
+    @Test
+    void probabilisticRules_faultTheirShare_neverTwice_andRepeatWithTheSeed() throws IOException {
+        FaultProxy.Rule throttled = proxy.inject("*", Fault.throttling(), 0.10);
+        FaultProxy.Rule failed = proxy.inject("*", Fault.serverError(500), 0.02);
+        proxy.seed(42);
+
+        List<Integer> first = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            first.add(query("iam", "GetUser").status());
+        }
+        proxy.seed(42);
+        List<Integer> second = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            second.add(query("iam", "GetUser").status());
+        }
+
+        assertThat(second).isEqualTo(first);
+        long throttles = first.stream().filter(s -> s == 400).count();
+        long errors = first.stream().filter(s -> s == 500).count();
+        // 10% and 2% of 1,000: binomial, well inside these bounds for any seed worth keeping
+        assertThat(throttles).isBetween(60L, 140L);
+        assertThat(errors).isBetween(5L, 40L);
+        assertThat(first).containsOnly(200, 400, 500);
+        assertThat(throttled.applied() + failed.applied()).isEqualTo((int) (2 * (throttles + errors)));
+        assertThat(reached).hasSize(2000 - (int) (2 * (throttles + errors)));
+    }
+
+    @Test
+    void countedRules_comeBeforeProbabilisticOnes() throws IOException {
+        proxy.inject("*", Fault.serverError(503), 1.0);
+        proxy.inject("iam:GetUser", Fault.throttling(), 1);
+
+        assertThat(query("iam", "GetUser").status()).isEqualTo(400);
+        assertThat(query("iam", "GetUser").status()).isEqualTo(503);
+    }
+
+    @Test
     void invalidRules_areRejected() {
         assertThatThrownBy(() -> proxy.inject(" ", Fault.throttling())).hasMessageContaining("needs an action");
         assertThatThrownBy(() -> proxy.inject("CreateUser", Fault.throttling(), 0)).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> Fault.serverError(404)).hasMessageContaining("5xx");
         assertThatThrownBy(() -> Fault.awsError(200, "X", "y")).hasMessageContaining("4xx or 5xx");
+        assertThatThrownBy(() -> proxy.inject("*", Fault.throttling(), 0.0)).hasMessageContaining("probability");
+        assertThatThrownBy(() -> proxy.inject("*", Fault.throttling(), 1.5)).hasMessageContaining("probability");
+        assertThatThrownBy(() -> proxy.latency(Duration.ofMillis(-1))).hasMessageContaining("negative");
     }
 }

@@ -13,25 +13,28 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 /**
  * The AWS clients for one account and region, acting as one principal. Clients are built on first
  * use and reused; every call goes through the retries, timeouts, endpoint and interceptors of
- * {@link AwsSettings}. Thread-safe.
+ * {@link AwsSettings}. The credentials and the IAM client (IAM is global) belong to the account and
+ * are shared by its sessions in every region. Thread-safe.
  */
 public final class AccountSession implements AutoCloseable {
     private final String partition;
     private final String accountId;
     private final String region;
     private final ClientFactory factory;
+    private final Supplier<IamClient> accountIam;
     private final List<SdkClient> built = new ArrayList<>();
-    private IamClient iam;
     private Ec2Client ec2;
     private LambdaClient lambda;
     private AutoScalingClient autoScaling;
     private ElasticLoadBalancingV2Client elasticLoadBalancing;
 
-    AccountSession(String partition, String accountId, String region, ClientFactory factory) {
+    AccountSession(String partition, String accountId, String region, ClientFactory factory,
+            Supplier<IamClient> accountIam) {
         this.partition = partition;
         this.accountId = accountId;
         this.region = region;
         this.factory = factory;
+        this.accountIam = accountIam;
     }
 
     public String partition() {
@@ -48,18 +51,17 @@ public final class AccountSession implements AutoCloseable {
     }
 
     /**
-     * Obtains the credentials of this session now (for a member role, calls sts:AssumeRole), so that
-     * an unreachable account fails once, clearly, before any step runs.
+     * Obtains the credentials of this session now, so that an unreachable account fails once, clearly,
+     * before any step runs. For a member role this calls sts:AssumeRole the first time for the account
+     * (or when the cached credentials are within five minutes of expiring); otherwise it makes no request.
      */
     public void resolveCredentials() {
         factory.resolveCredentials();
     }
 
-    public synchronized IamClient iam() {
-        if (iam == null) {
-            iam = keep(() -> factory.iam(partition));
-        }
-        return iam;
+    /** The account's IAM client (the same one for every region's session of this account). */
+    public IamClient iam() {
+        return accountIam.get();
     }
 
     public synchronized Ec2Client ec2() {
@@ -100,7 +102,6 @@ public final class AccountSession implements AutoCloseable {
     public synchronized void close() {
         built.forEach(SdkClient::close);
         built.clear();
-        iam = null;
         ec2 = null;
         lambda = null;
         autoScaling = null;

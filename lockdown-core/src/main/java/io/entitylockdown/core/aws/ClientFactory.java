@@ -6,6 +6,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
@@ -15,6 +16,10 @@ import software.amazon.awssdk.services.sts.StsClient;
 
 /** Builds SDK clients that all share one HTTP client, one retry policy and one set of interceptors. */
 final class ClientFactory {
+    static {
+        HttpConnectionPool.configure();
+    }
+
     private final AwsSettings settings;
     private final SdkHttpClient httpClient;
     private final AwsCredentialsProvider credentials;
@@ -62,10 +67,7 @@ final class ClientFactory {
     <B extends AwsClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, ?>>
             B configure(B builder, Region region) {
         ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
-                // standard mode (throttling-aware backoff) with the configured attempts; RetryMode.STANDARD
-                // alone would silently keep its own default of 3 and ignore AwsSettings.maxAttempts
-                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                        .maxAttempts(settings.maxAttempts()).build())
+                .retryStrategy(retryStrategy(settings))
                 .apiCallAttemptTimeout(settings.attemptTimeout())
                 .apiCallTimeout(settings.callTimeout());
         settings.interceptors().forEach(override::addExecutionInterceptor);
@@ -79,5 +81,18 @@ final class ClientFactory {
             builder.endpointOverride(settings.endpointOverride());
         }
         return builder;
+    }
+
+    /**
+     * The settings' retry mode with the settings' attempts: standard by default (full-jitter back-off,
+     * from a 1 s base after throttling), adaptive on request (see {@link AwsSettings#retryMode()}). Every
+     * client gets its own strategy, so one account's retry budget or pace never slows another account.
+     * Naming only the mode would keep the SDK's default of 3 attempts and silently ignore
+     * {@link AwsSettings#maxAttempts()}.
+     */
+    static RetryStrategy retryStrategy(AwsSettings settings) {
+        return AwsRetryStrategy.forRetryMode(settings.retryMode()).toBuilder()
+                .maxAttempts(settings.maxAttempts())
+                .build();
     }
 }
