@@ -3,6 +3,11 @@ package io.entitylockdown.lambda;
 import io.entitylockdown.core.report.AwsErrors;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
@@ -17,6 +22,30 @@ final class AuditTrail {
         this.topicArn = topicArn;
         this.log = log;
     }
+
+    /**
+     * Publishes on another thread, so that a "started" message costs the containment no round trip: the
+     * first deny goes out while it is on its way. Join the result before publishing what follows it.
+     */
+    CompletableFuture<Boolean> publishAsync(AuditMessage message) {
+        return CompletableFuture.supplyAsync(() -> publish(message), background());
+    }
+
+    /** Daemon threads made on first use (never in a SnapStart snapshot's constructor), idle ones end. */
+    private static synchronized Executor background() {
+        if (background == null) {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "lockdown-audit");
+                        thread.setDaemon(true);
+                        return thread;
+                    }, new ThreadPoolExecutor.CallerRunsPolicy());
+            background = pool;
+        }
+        return background;
+    }
+
+    private static Executor background;
 
     /** Publishes; returns false (and logs why) when the message could not be published. Never throws. */
     boolean publish(AuditMessage message) {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The function's audit topic, structured log and phase-2 queue, lent to the findings handler
@@ -32,8 +33,9 @@ final class FindingFunctionServices implements FunctionServices {
     }
 
     @Override
-    public void auditStarted(EntityArn entity, String source, String requestId) {
-        audit.publish(AuditMessage.started(entity, Operation.CONTAIN, source, requestId, clock.instant()));
+    public CompletableFuture<Boolean> auditStarted(EntityArn entity, String source,
+            String requestId) {
+        return audit.publishAsync(AuditMessage.started(entity, Operation.CONTAIN, source, requestId, clock.instant()));
     }
 
     @Override

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -233,9 +234,11 @@ public final class LockdownHandler implements RequestStreamHandler {
         EntityArn entity = request.entity();
         Operation operation = request.operation();
         boolean changes = operation != Operation.STATUS;
-        if (changes && config.guardrails().refusal(entity).isEmpty()) {
-            audit.publish(AuditMessage.started(entity, operation, request.source(), invocation.requestId, clock.instant()));
-        }
+        // "started" travels while the engine works: the first deny is the first request of the containment
+        CompletableFuture<Boolean> started = changes && config.guardrails().refusal(entity).isEmpty()
+                ? audit.publishAsync(AuditMessage.started(entity, operation, request.source(), invocation.requestId,
+                        clock.instant()))
+                : CompletableFuture.completedFuture(true);
         LockdownEngine lockdown = engine(secret);
         // EC2: phase 2 is on the delay queue before any interface leaves its groups; when it cannot be
         // sent, the engine isolates at once instead of opening the network.
@@ -251,6 +254,7 @@ public final class LockdownHandler implements RequestStreamHandler {
             extra.add("Lambda will retry this request (every step is idempotent). If every retry fails, the event is "
                     + "kept on the kept-events queue and the failure topic is told.");
         }
+        started.join();
         boolean audited = audit.publish(AuditMessage.finished(report, request.source(), invocation.requestId, extra,
                 null));
         invocation.result(request.source(), report, failed ? "failed" : eventOf(report));

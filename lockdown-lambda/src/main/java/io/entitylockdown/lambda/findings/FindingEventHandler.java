@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -242,14 +243,16 @@ public final class FindingEventHandler {
 
     private Handling contain(EntityArn entity, Decision decision, String source, String requestId, List<String> context) {
         boolean act = decision.act();
-        if (act && guardrails.refusal(entity).isEmpty()) {
-            services.auditStarted(entity, source, requestId);
-        }
+        // "started" travels while the engine works; it is joined before the outcome is audited
+        CompletableFuture<Boolean> started = act && guardrails.refusal(entity).isEmpty()
+                ? services.auditStarted(entity, source, requestId)
+                : CompletableFuture.completedFuture(true);
         ContainmentReport report;
         try {
             report = engine.get().contain(entity.arn(), options.withDryRun(!act), services.phase2());
         } catch (LockdownException unavailable) {
             // the deployment's secret could not be read: nothing was done; Lambda retries the event
+            started.join();
             services.log("ERROR", "not-handled", "source", source, "entity", entity.arn(), "reason",
                     unavailable.getMessage());
             services.auditNotice(new FindingNotice(FindingNotice.Kind.FAILED, "Finding NOT handled: " + entity.label(),
@@ -260,6 +263,7 @@ public final class FindingEventHandler {
             return new Handling(result, new SecurityHubNote.ResourceOutcome("not handled, retried", entity.label()),
                     Optional.of(entity.label() + ": " + unavailable.getMessage()));
         }
+        started.join();
         List<String> extra = new ArrayList<>(context);
         extra.add((act ? "Acting on this finding because " : "Only a dry run (nothing was changed) because ")
                 + decision.reason() + ".");

@@ -5,6 +5,7 @@ import io.entitylockdown.core.strategy.Phase2Scheduler;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.report.ContainmentReport;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the lockdown function lends the findings handler: its audit topic, its structured log and its
@@ -12,8 +13,11 @@ import java.util.List;
  */
 public interface FunctionServices {
 
-    /** Audits that a containment is starting (only when it acts and no guardrail refuses). */
-    void auditStarted(EntityArn entity, String source, String requestId);
+    /**
+     * Audits that a containment is starting (only when it acts and no guardrail refuses), on another
+     * thread: the containment does not wait for it. Join the result before auditing the outcome.
+     */
+    CompletableFuture<Boolean> auditStarted(EntityArn entity, String source, String requestId);
 
     /**
      * Audits a containment report, or a dry run ("would contain") when {@code report.dryRun()}.
