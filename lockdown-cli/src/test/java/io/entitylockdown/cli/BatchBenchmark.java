@@ -139,7 +139,8 @@ class BatchBenchmark {
             for (String type : types) {
                 // a new engine, as a new lockdown command: its first entity assumes the member role, the next reuses it
                 LockdownConfig config = cli.config(null);
-                try (LockdownEngine engine = config.newEngine(config.memberRole(EXTERNAL_ID), StepListener.NONE)) {
+                try (LockdownEngine engine = config.newEngine(config.memberRole(EXTERNAL_ID), StepListener.NONE,
+                        () -> io.entitylockdown.core.record.RecordKey.fromSecret(EXTERNAL_ID))) {
                     for (String state : List.of("first", "later")) {
                         String arn = estate.single(type, run, state);
                         String label = type + "|" + (state.equals("first") ? "first of its account (assumes)"
@@ -204,7 +205,8 @@ class BatchBenchmark {
             List<Run> runs = new ArrayList<>();
             for (int run = 0; run < RUNS; run++) {
                 LockdownConfig config = cli.config(null);
-                try (LockdownEngine engine = config.newEngine(config.memberRole(EXTERNAL_ID), StepListener.NONE)) {
+                try (LockdownEngine engine = config.newEngine(config.memberRole(EXTERNAL_ID), StepListener.NONE,
+                        () -> io.entitylockdown.core.record.RecordKey.fromSecret(EXTERNAL_ID))) {
                     engine.sessions().session("aws", SINGLES_ACCOUNT, "us-east-1").resolveCredentials();
                     String arn = estate.user(SINGLES_ACCOUNT, "throttle-" + mode + "-" + run);
                     FaultProxy.Rule once = proxy.inject("iam:*", Fault.throttling(), 1);
