@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.record.EntityRecords;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -27,38 +30,41 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescri
 /** Keeping the instance as evidence: protections, Auto Scaling, target groups, snapshots. */
 @ExtendWith(MotoExtension.class)
 class Ec2EvidenceIT {
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
     static final String ACCOUNT = "111111111111";
 
     @Test
-    void contain_fleetMember_isDetachedWithCapacityKept_deregistered_protected_andSnapshotted(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            AutoScalingClient autoScaling = lab.session.autoScaling();
-            ElasticLoadBalancingV2Client elb = lab.session.elasticLoadBalancing();
-            String image = lab.imageId;
-            lab.ec2.createLaunchTemplate(b -> b.launchTemplateName("web-template")
+    void contain_fleetMember_isDetachedWithCapacityKept_deregistered_protected_andSnapshotted(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            AutoScalingClient autoScaling = net.account().autoScaling(net.region());
+            ElasticLoadBalancingV2Client elb = net.account().loadBalancing(net.region());
+            String image = net.imageId();
+            net.ec2().createLaunchTemplate(b -> b.launchTemplateName("web-template")
                     .launchTemplateData(d -> d.imageId(image).instanceType("t3.micro")));
             autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName("web").minSize(1).maxSize(4).desiredCapacity(2)
-                    .launchTemplate(t -> t.launchTemplateName("web-template")).vpcZoneIdentifier(lab.subnetId));
+                    .launchTemplate(t -> t.launchTemplateName("web-template")).vpcZoneIdentifier(net.subnetId()));
             String instanceId = group(autoScaling).instances().get(0).instanceId();
             String targetGroup = elb.createTargetGroup(b -> b.name("web-8080").protocol("HTTP").port(80)
-                    .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
+                    .vpcId(net.vpcId()).targetType("instance")).targetGroups().get(0).targetGroupArn();
             String otherGroup = elb.createTargetGroup(b -> b.name("web-9090").protocol("HTTP").port(80)
-                    .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
+                    .vpcId(net.vpcId()).targetType("instance")).targetGroups().get(0).targetGroupArn();
             elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(TargetDescription.builder().id(instanceId).port(8080).build()));
             elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(TargetDescription.builder().id(instanceId).port(9090).build()));
-            Instance instance = lab.describe(instanceId);
-            String dataVolume = lab.ec2.createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
+            Instance instance = net.describe(instanceId);
+            String dataVolume = net.ec2().createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
                     .size(20)).volumeId();
-            lab.ec2.attachVolume(b -> b.volumeId(dataVolume).instanceId(instanceId).device("/dev/sdf"));
-            List<String> volumes = lab.describe(instanceId).blockDeviceMappings().stream()
+            net.ec2().attachVolume(b -> b.volumeId(dataVolume).instanceId(instanceId).device("/dev/sdf"));
+            List<String> volumes = net.describe(instanceId).blockDeviceMappings().stream()
                     .map(m -> m.ebs().volumeId()).toList();
             assertThat(volumes).hasSize(2).contains(dataVolume);
-            String arn = lab.arn(instance);
+            String arn = net.arn(instance);
 
             ContainmentReport report = engine.contain(arn, ContainmentOptions.defaults().withWindowSeconds(0));
 
@@ -74,14 +80,14 @@ class Ec2EvidenceIT {
                 assertThat(elb.describeTargetHealth(b -> b.targetGroupArn(tg)).targetHealthDescriptions())
                         .noneMatch(h -> h.target().id().equals(instanceId) && !"draining".equals(h.targetHealth().stateAsString()));
             }
-            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(true, true));
-            List<Snapshot> snapshots = lab.evidence(instanceId);
+            assertThat(net.protection(instanceId)).isEqualTo(new Network.Protection(true, true));
+            List<Snapshot> snapshots = Ec2InstanceLockdownIT.evidence(net, instanceId);
             assertThat(snapshots).extracting(Snapshot::volumeId).containsExactlyInAnyOrderElementsOf(volumes);
-            assertThat(lab.record(instance).verified().orElseThrow().state().snapshots())
+            assertThat(Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state().snapshots())
                     .as("the set's ids are in the signed record")
                     .containsExactlyInAnyOrderElementsOf(snapshots.stream().map(Snapshot::snapshotId).toList());
             assertThat(report.step("snapshots").orElseThrow().detail()).contains("one crash-consistent set");
-            String containedAt = lab.tags(instanceId).get(EntityRecords.MARKER);
+            String containedAt = net.tags(instanceId).get(EntityRecords.MARKER);
             for (Snapshot snapshot : snapshots) {
                 Map<String, String> tags = snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
                 assertThat(tags).containsEntry("lockdown:instance", instanceId)
@@ -91,8 +97,8 @@ class Ec2EvidenceIT {
             ContainmentReport release = engine.release(arn, ContainmentOptions.defaults());
 
             assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(false, false));
-            assertThat(lab.evidence(instanceId)).as("release never deletes evidence").hasSize(2);
+            assertThat(net.protection(instanceId)).isEqualTo(new Network.Protection(false, false));
+            assertThat(Ec2InstanceLockdownIT.evidence(net, instanceId)).as("release never deletes evidence").hasSize(2);
             assertThat(engine.status(arn).state().get("taggedSnapshots")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(2);
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("NOT restored automatically",
                     "aws autoscaling attach-instances --auto-scaling-group-name web --instance-ids " + instanceId
@@ -107,23 +113,24 @@ class Ec2EvidenceIT {
     }
 
     @Test
-    void contain_withProtectionAlreadyOn_restoresItOnRelease_andNoSnapshotTakesNone(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance();
-            lab.ec2.modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
+    void contain_withProtectionAlreadyOn_restoresItOnRelease_andNoSnapshotTakesNone(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.launchInstance();
+            net.ec2().modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
 
-            ContainmentReport report = engine.contain(lab.arn(instance),
+            ContainmentReport report = engine.contain(net.arn(instance),
                     ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("termination-protection").orElseThrow().status()).isEqualTo(StepStatus.ALREADY);
             assertThat(report.step("stop-protection").orElseThrow().status()).isEqualTo(StepStatus.DONE);
             assertThat(report.step("snapshots").orElseThrow().detail()).contains("--no-snapshot");
-            assertThat(lab.evidence(instance.instanceId())).isEmpty();
+            assertThat(Ec2InstanceLockdownIT.evidence(net, instance.instanceId())).isEmpty();
 
-            engine.release(lab.arn(instance), ContainmentOptions.defaults());
+            engine.release(net.arn(instance), ContainmentOptions.defaults());
 
-            assertThat(lab.protection(instance.instanceId())).isEqualTo(new InstanceState.ProtectionState(true, false));
+            assertThat(net.protection(instance.instanceId())).isEqualTo(new Network.Protection(true, false));
         }
     }
 
@@ -132,28 +139,29 @@ class Ec2EvidenceIT {
      * does not stop containment from taking the real set, and a recorded set that was deleted is taken again.
      */
     @Test
-    void contain_withAPlantedLookAlikeSnapshot_stillTakesTheRealSet(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance();
-            String decoyVolume = lab.ec2.createVolume(b -> b.availabilityZone(lab.region + "a").size(1)).volumeId();
-            String decoy = lab.ec2.createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(
+    void contain_withAPlantedLookAlikeSnapshot_stillTakesTheRealSet(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.launchInstance();
+            String decoyVolume = net.ec2().createVolume(b -> b.availabilityZone(net.region() + "a").size(1)).volumeId();
+            String decoy = net.ec2().createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(
                     software.amazon.awssdk.services.ec2.model.TagSpecification.builder().resourceType("snapshot")
                             .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("lockdown:instance")
                                     .value(instance.instanceId()).build()).build()))
                     .snapshotId();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+            ContainmentReport report = engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("snapshots").orElseThrow().status()).isEqualTo(StepStatus.DONE);
-            List<String> set = lab.record(instance).verified().orElseThrow().state().snapshots();
+            List<String> set = Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state().snapshots();
             assertThat(set).isNotEmpty().doesNotContain(decoy);
             String volume = instance.blockDeviceMappings().get(0).ebs().volumeId();
-            assertThat(lab.ec2.describeSnapshots(b -> b.snapshotIds(set)).snapshots())
+            assertThat(net.ec2().describeSnapshots(b -> b.snapshotIds(set)).snapshots())
                     .extracting(Snapshot::volumeId).containsExactly(volume);
 
-            lab.ec2.deleteSnapshot(b -> b.snapshotId(set.get(0)));
-            ContainmentReport again = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+            net.ec2().deleteSnapshot(b -> b.snapshotId(set.get(0)));
+            ContainmentReport again = engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
 
             assertThat(again.step("snapshots").orElseThrow().status()).as("the recorded set is gone: taken again")
                     .isEqualTo(StepStatus.DONE);
