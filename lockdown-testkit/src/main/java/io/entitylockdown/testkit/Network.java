@@ -176,6 +176,13 @@ public final class Network {
                 .map(n -> n.groups().stream().map(g -> g.groupId()).toList()).toList();
     }
 
+    /** The names of the groups of every interface, in device order (one entry per interface and group). */
+    public List<String> groupNames(String instanceId) {
+        return interfaces(instanceId).stream()
+                .sorted(Comparator.comparing(n -> n.attachment().deviceIndex()))
+                .flatMap(n -> n.groups().stream().map(g -> g.groupName())).toList();
+    }
+
     /** Interface id to its group ids, as sets (the order of groups means nothing). */
     public Map<String, TreeSet<String>> groupsByInterface(String instanceId) {
         Map<String, TreeSet<String>> groups = new LinkedHashMap<>();

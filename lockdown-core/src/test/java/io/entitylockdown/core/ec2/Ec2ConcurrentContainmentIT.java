@@ -44,7 +44,6 @@ import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 class Ec2ConcurrentContainmentIT {
     /** Every call of this class's engines, for the least-privilege check after them. */
     private static final CallRecorder CALLS = new CallRecorder();
-    static final String ACCOUNT = "111111111111";
 
     @AfterAll
     static void everyCallDeclared() {
@@ -209,7 +208,7 @@ class Ec2ConcurrentContainmentIT {
         assertThat(recorded.interfaces().keySet()).containsExactlyInAnyOrderElementsOf(original.keySet());
         original.forEach((eni, groups) -> assertThat(recorded.interfaces().get(eni).groups()).as(eni)
                 .containsExactlyInAnyOrderElementsOf(groups));
-        assertThat(recorded.protection()).isEqualTo(new Network.Protection(false, false));
+        assertThat(recorded.protection()).isEqualTo(new InstanceState.ProtectionState(false, false));
         assertThat(recorded.credentialRoles()).containsExactly(role);
         moreChecks.accept(recorded);
 

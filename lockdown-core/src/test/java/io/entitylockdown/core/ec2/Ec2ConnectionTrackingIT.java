@@ -41,7 +41,6 @@ class Ec2ConnectionTrackingIT {
     static void everyCallDeclared() {
         TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
 
     /** Records every ModifyNetworkInterfaceAttribute request; optionally refuses the timeout ones like EC2 does. */
     static final class InterfaceRequests implements ExecutionInterceptor {
@@ -73,8 +72,10 @@ class Ec2ConnectionTrackingIT {
         return TestEngine.builder(estate).interceptor(CALLS, requests).build();
     }
 
+    private static final ContainmentOptions NO_SNAPSHOT = ContainmentOptions.defaults().withSnapshot(false);
+
     @Test
-    void contain_setsTheShortestTimeouts_onEveryInterface(MotoEstate estate) {
+    void contain_setsTheShortestTimeouts_onEveryInterface_beforeTheGroupsChange(MotoEstate estate) {
         InterfaceRequests requests = new InterfaceRequests(false);
         Network net = estate.account().network();
         try (LockdownEngine engine = engine(estate, requests)) {
@@ -82,7 +83,7 @@ class Ec2ConnectionTrackingIT {
             List<String> interfaces = net.interfaces(instance.instanceId()).stream()
                     .map(n -> n.networkInterfaceId()).toList();
 
-            ContainmentReport report = engine.contain(net.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+            ContainmentReport report = engine.contain(net.arn(instance), NO_SNAPSHOT);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(requests.timeouts()).extracting(ModifyNetworkInterfaceAttributeRequest::networkInterfaceId)
@@ -96,15 +97,35 @@ class Ec2ConnectionTrackingIT {
             int firstGroupChange = requests.seen.indexOf(requests.seen.stream().filter(r -> !r.groups().isEmpty())
                     .findFirst().orElseThrow());
             assertThat(firstIndex).as("timeouts are shortened before the groups change").isLessThan(firstGroupChange);
+        }
+    }
 
+    @Test
+    void containAgain_sendsNoInterfaceRequest_andReportsTheTimeoutsAlreadySet(MotoEstate estate) {
+        InterfaceRequests requests = new InterfaceRequests(false);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(3).launch();
+            engine.contain(net.arn(instance), NO_SNAPSHOT);
             requests.seen.clear();
-            ContainmentReport again = engine.contain(net.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+
+            ContainmentReport again = engine.contain(net.arn(instance), NO_SNAPSHOT);
 
             assertThat(requests.seen).as("a second containment sends nothing").isEmpty();
             assertThat(again.steps()).filteredOn(s -> s.step().startsWith("connection-tracking "))
                     .hasSize(3).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
+        }
+    }
 
+    @Test
+    void release_leavesTheTimeoutsShort_andSaysHowToRestoreThem(MotoEstate estate) {
+        InterfaceRequests requests = new InterfaceRequests(false);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(3).launch();
+            engine.contain(net.arn(instance), NO_SNAPSHOT);
             engine.isolate(net.arn(instance), ContainmentOptions.defaults());
+
             ContainmentReport release = engine.release(net.arn(instance), ContainmentOptions.defaults());
 
             assertThat(release.steps()).filteredOn(s -> s.step().startsWith("restore-connection-tracking "))

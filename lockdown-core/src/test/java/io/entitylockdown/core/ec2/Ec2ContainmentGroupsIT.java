@@ -36,7 +36,6 @@ class Ec2ContainmentGroupsIT {
     static void everyCallDeclared() {
         TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
 

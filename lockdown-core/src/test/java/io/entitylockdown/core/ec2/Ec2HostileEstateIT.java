@@ -43,7 +43,7 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 class Ec2HostileEstateIT {
     /** Every call of this class's engines, for the least-privilege check after them. */
     private static final CallRecorder CALLS = new CallRecorder();
-    static final String ACCOUNT = "111111111111";
+    static final String ACCOUNT = MotoEstate.ACCOUNT;
     static final ContainmentOptions WINDOW = ContainmentOptions.defaults().withSnapshot(false);
     static final ContainmentOptions NO_WINDOW = WINDOW.withWindowSeconds(0);
 

@@ -30,15 +30,19 @@ class Ec2InstanceCredentialsIT {
     static void everyCallDeclared() {
         TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
+    static final String ACCOUNT = MotoEstate.ACCOUNT;
     static final ContainmentOptions NO_WINDOW = ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false);
 
     private static Set<String> listed(Network net, String role) {
         return Ec2InstanceLockdownIT.deniedOnRole(net, role);
     }
 
+    private static List<String> policiesOf(Network net, String role) {
+        return net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames();
+    }
+
     @Test
-    void contain_twoInstancesSharingARole_eachHasItsOwnDenyPolicy_andReleaseRemovesOnlyItsOwn(MotoEstate estate) {
+    void contain_twoInstancesSharingARole_eachGetsItsOwnDenyPolicy(MotoEstate estate) {
         Network net = estate.account().network();
         try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
             String role = net.instanceProfile("shared-web");
@@ -48,17 +52,28 @@ class Ec2InstanceCredentialsIT {
             ContainmentReport one = engine.contain(net.arn(first), NO_WINDOW);
 
             assertThat(one.outcome()).as(one.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames())
-                    .containsExactly(CredentialDenyPolicy.perInstanceName(first.instanceId()));
+            assertThat(policiesOf(net, role)).containsExactly(CredentialDenyPolicy.perInstanceName(first.instanceId()));
             assertThat(listed(net, role)).containsExactly(net.arn(first));
 
             ContainmentReport two = engine.contain(net.arn(second), NO_WINDOW);
 
             assertThat(two.step("deny-credentials " + role).orElseThrow().status()).isEqualTo(StepStatus.DONE);
-            assertThat(net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames()).containsExactlyInAnyOrder(
+            assertThat(policiesOf(net, role)).containsExactlyInAnyOrder(
                     CredentialDenyPolicy.perInstanceName(first.instanceId()),
                     CredentialDenyPolicy.perInstanceName(second.instanceId()));
             assertThat(listed(net, role)).containsExactlyInAnyOrder(net.arn(first), net.arn(second));
+        }
+    }
+
+    @Test
+    void release_ofOneOfTwoInstancesSharingARole_removesOnlyItsOwnDenyPolicy(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            String role = net.instanceProfile("shared-web");
+            Instance first = net.instance().interfaces(1).profile(role).launch();
+            Instance second = net.instance().interfaces(1).profile(role).launch();
+            engine.contain(net.arn(first), NO_WINDOW);
+            engine.contain(net.arn(second), NO_WINDOW);
 
             ContainmentReport releaseFirst = engine.release(net.arn(first), NO_WINDOW);
 
@@ -67,7 +82,7 @@ class Ec2InstanceCredentialsIT {
 
             engine.release(net.arn(second), NO_WINDOW);
 
-            assertThat(net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames()).isEmpty();
+            assertThat(policiesOf(net, role)).isEmpty();
         }
     }
 

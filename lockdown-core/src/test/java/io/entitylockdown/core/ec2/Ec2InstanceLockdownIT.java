@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.iam.IamClient;
 class Ec2InstanceLockdownIT {
     /** Every call of this class's engines, for the least-privilege check after them. */
     private static final CallRecorder CALLS = new CallRecorder();
-    static final String ACCOUNT = "111111111111";
+    static final String ACCOUNT = MotoEstate.ACCOUNT;
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
     static final ContainmentOptions WINDOW_60 = ContainmentOptions.defaults();

@@ -31,7 +31,6 @@ import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 class Ec2LaunchStylesIT {
     /** Every call of this class's engines, for the least-privilege check after them. */
     private static final CallRecorder CALLS = new CallRecorder();
-    static final String ACCOUNT = "111111111111";
     static final ContainmentOptions WINDOW = ContainmentOptions.defaults().withSnapshot(false);
 
     @AfterAll
