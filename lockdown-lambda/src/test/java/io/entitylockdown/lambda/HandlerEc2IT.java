@@ -57,15 +57,23 @@ class HandlerEc2IT {
         instanceId = network.launchInstance().instanceId();
     }
 
-    @Test
-    void handle_ec2_appliesPhase1_schedulesPhase2WithTheWindow_andTheQueuedMessageIsolates() throws Exception {
+    /** The handler as deployed, with a window of {@link #WINDOW} seconds and no snapshots. */
+    private LockdownHandler handler() {
         Map<String, String> env = new java.util.HashMap<>(fixture.environment());
         env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(WINDOW));
         env.put("LOCKDOWN_SNAPSHOT", "false");
-        LockdownHandler handler = fixture.handler(env, sends);
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        return fixture.handler(env, sends);
+    }
 
-        JsonNode phase1 = TestHandler.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
+    private String arn() {
+        return "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+    }
+
+    @Test
+    void handle_ec2_appliesPhase1_andSchedulesPhase2OnTheDelayQueueWithTheWindow() throws Exception {
+        String arn = arn();
+
+        JsonNode phase1 = TestHandler.invoke(handler(), TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
 
         assertThat(phase1.at("/results/0/event").asText()).as(phase1.toString()).isEqualTo("succeeded");
         assertThat(phase1.at("/results/0/report/nextPhase/phase").asText()).isEqualTo("isolate");
@@ -77,8 +85,19 @@ class HandlerEc2IT {
         assertThat(fixture.phase2Waiting()).isEqualTo(1);
         assertThat(groupsOfEveryInterface()).allSatisfy(groups -> assertThat(groups).singleElement()
                 .satisfies(g -> assertThat(rules(g.groupId())).isNotEmpty()));
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
+        assertThat(audits.get(1).body()).contains("schedule-phase-2: scheduled on the delay queue")
+                .contains("delay " + WINDOW + " s");
+    }
 
+    @Test
+    void handle_theQueuedPhase2Message_isolatesTheInstance_andIsAudited() throws Exception {
+        LockdownHandler handler = handler();
+        TestHandler.invoke(handler, TestHandler.originalEvent(arn(), TestHandler.EXTERNAL_ID));
+        fixture.audits();
         Message queued = receivePhase2();
+
         JsonNode phase2 = TestHandler.invoke(handler, TestHandler.sqsEvent(queued.messageId(), queued.body()));
 
         assertThat(phase2.at("/results/0/event").asText()).as(phase2.toString()).isEqualTo("succeeded");
@@ -87,19 +106,14 @@ class HandlerEc2IT {
         assertThat(groupsOfEveryInterface()).allSatisfy(groups -> assertThat(groups).singleElement()
                 .satisfies(g -> assertThat(rules(g.groupId())).isEmpty()));
         List<TestHandler.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded", "succeeded");
-        assertThat(audits.get(1).body()).contains("schedule-phase-2: scheduled on the delay queue")
-                .contains("delay " + WINDOW + " s");
-        assertThat(audits.get(2).subject()).startsWith("Phase-2 isolation SUCCEEDED: EC2 instance " + instanceId);
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("succeeded");
+        assertThat(audits.get(0).subject()).startsWith("Phase-2 isolation SUCCEEDED: EC2 instance " + instanceId);
     }
 
     @Test
     void handle_phase2DeliveredAgainAfterRelease_leavesTheReleasedInstanceAlone() throws Exception {
-        Map<String, String> env = new java.util.HashMap<>(fixture.environment());
-        env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(WINDOW));
-        env.put("LOCKDOWN_SNAPSHOT", "false");
-        LockdownHandler handler = fixture.handler(env);
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        LockdownHandler handler = handler();
+        String arn = arn();
         List<String> original = groupsOfEveryInterface().stream()
                 .map(groups -> groups.stream().map(GroupIdentifier::groupId).sorted().toList().toString()).toList();
         TestHandler.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
@@ -122,7 +136,7 @@ class HandlerEc2IT {
 
     @Test
     void handle_phase2MessageForAnotherInstance_isRejected() throws Exception {
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        String arn = arn();
         String body = Phase2Message.create(arn, WINDOW, java.time.Instant.now(),
                 DeploymentSecret.ofNullable(TestHandler.EXTERNAL_ID)).toJson().replace(instanceId, "i-0123456789abcdef0");
 

@@ -276,7 +276,7 @@ class HandlerFindingsIT {
     // --- Security Hub custom action ----------------------------------------------------------------
 
     @Test
-    void customAction_containsTheSupportedResources_andMarksEachFindingNotified() throws Exception {
+    void customAction_containsTheSupportedResources_andRejectsTheRest() throws Exception {
         user("alice");
         function("billing-export");
         SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
@@ -290,10 +290,20 @@ class HandlerFindingsIT {
                 .as("the containment policy denies everything").contains("EntityLockdownContainment");
         assertThat(iam().listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
-        assertThat(account.lambda(LAMBDA_REGION).getFunctionConcurrency(b -> b.functionName("billing-export")).reservedConcurrentExecutions())
-                .isZero();
+        assertThat(account.lambda(LAMBDA_REGION).getFunctionConcurrency(b -> b.functionName("billing-export"))
+                .reservedConcurrentExecutions()).isZero();
         assertThat(fixture.audits()).extracting(TestHandler.Audit::event)
                 .containsExactly("started", "succeeded", "started", "succeeded", "rejected");
+    }
+
+    @Test
+    void customAction_marksEachFindingNotified_withANoteOfWhatWasDone() throws Exception {
+        user("alice");
+        function("billing-export");
+        SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
+
+        JsonNode response = TestHandler.invoke(handler(environment(null), securityHub),
+                Json.write(load("securityhub-custom-action.json")));
 
         assertThat(securityHub.sent()).hasSize(2).allSatisfy(sent -> {
             assertThat(sent.method()).isEqualTo("PATCH");
