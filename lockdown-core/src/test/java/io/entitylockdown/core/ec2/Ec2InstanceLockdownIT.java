@@ -284,7 +284,7 @@ class Ec2InstanceLockdownIT {
     }
 
     @Test
-    void aPhaseTwoScheduledBeforeARelease_leavesTheReleasedInstanceAlone_butALaterOneIsolates(MotoEstate estate) {
+    void aPhaseTwoScheduledBeforeARelease_leavesTheReleasedInstanceAlone(MotoEstate estate) {
         Network net = estate.account().network();
         try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
             Instance instance = net.instance().interfaces(1).launch();
@@ -300,8 +300,20 @@ class Ec2InstanceLockdownIT {
             assertThat(late.outcome()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(late.step("isolate").orElseThrow().detail()).contains("released", "after this phase 2");
             assertThat(net.groupsOfInterfaces(instance.instanceId())).isEqualTo(released);
+        }
+    }
+
+    @Test
+    void aPhaseTwoAskedForAfterARelease_withoutASchedule_isolatesTheInstance(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.instance().interfaces(1).launch();
+            engine.contain(net.arn(instance), WINDOW_60);
+            engine.isolate(net.arn(instance), WINDOW_60);
+            engine.release(net.arn(instance), WINDOW_60);
 
             ContainmentReport unprompted = engine.isolate(net.arn(instance), WINDOW_60);
+
             assertThat(unprompted.outcome()).as(unprompted.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             String isolation = single(net.groupsNamed(ISOLATION)).groupId();
             assertThat(net.groupsOfInterfaces(instance.instanceId()))

@@ -15,10 +15,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 
 /**
@@ -47,117 +56,187 @@ class Ec2LaunchStylesIT {
         return groups;
     }
 
-    /** Phase 1, phase 2 and release, checking every interface at each step and the originals at the end. */
-    static void containIsolateRelease(Network net, LockdownEngine engine, Instance instance) {
-        String id = instance.instanceId();
-        Map<String, TreeSet<String>> original = groups(net, id);
-
-        ContainmentReport phase1 = engine.contain(net.arn(instance), WINDOW);
-
-        assertThat(phase1.outcome()).as(phase1.summary() + phase1.steps()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(phase1.verified()).isTrue();
-        String untracked = Ec2InstanceLockdownIT.single(net.groupsNamed(Ec2InstanceLockdownIT.UNTRACKED)).groupId();
-        assertThat(groups(net, id).values()).hasSize(original.size()).allSatisfy(g -> assertThat(g).containsExactly(untracked));
-
-        ContainmentReport phase2 = engine.isolate(net.arn(instance), WINDOW);
-
-        assertThat(phase2.outcome()).as(phase2.summary() + phase2.steps()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(phase2.verified()).isTrue();
-        String isolation = Ec2InstanceLockdownIT.single(net.groupsNamed(Ec2InstanceLockdownIT.ISOLATION)).groupId();
-        assertThat(groups(net, id).values()).allSatisfy(g -> assertThat(g).containsExactly(isolation));
-
-        ContainmentReport release = engine.release(net.arn(instance), WINDOW);
-
-        assertThat(release.outcome()).as(release.summary() + release.steps()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(release.verified()).isTrue();
-        assertThat(groups(net, id)).isEqualTo(original);
-        assertThat(net.protection(id)).isEqualTo(new Network.Protection(false, false));
-    }
-
-    @Test
-    void launchedWithSecurityGroupIds_oneInterface(MotoEstate estate) {
-        Network net = estate.account().network();
-        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
-            Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
-            assertThat(net.describe(instance.instanceId()).securityGroups()).as("instance-level groups").isNotEmpty();
-
-            containIsolateRelease(net, engine, instance);
-        }
-    }
-
-    @Test
-    void launchedWithSecurityGroupIds_twoGroups_andAnInterfaceAttachedLater(MotoEstate estate) {
-        Network net = estate.account().network();
-        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
-            Instance instance = net.instance().securityGroupIds(net.appGroupId(), net.adminGroupId()).profile(net.instanceProfile("sg-ids")).launch();
-            String dbGroup = net.group("db", "database");
-            net.attachInterface(instance.instanceId(), 1, dbGroup);
-
-            containIsolateRelease(net, engine, instance);
-        }
-    }
-
     /**
      * AWS refuses ModifyInstanceAttribute --groups on an instance with several interfaces; moto accepts it.
-     * The interceptor lets moto apply the call (moto's model needs it) and then answers the engine as AWS
-     * does, so the run shows what AWS would: the interface calls carry the change, nothing fails.
+     * This lets moto apply the call (moto's model needs it) and then answers the engine as AWS does, so the
+     * run shows what AWS would: the interface calls carry the change, nothing fails.
      */
-    @Test
-    void launchedWithSecurityGroupIds_twoInterfaces_whereAwsRefusesTheInstanceLevelCall(MotoEstate estate) {
-        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        software.amazon.awssdk.core.interceptor.ExecutionInterceptor asAws =
-                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
-                    @Override
-                    public void afterExecution(software.amazon.awssdk.core.interceptor.Context.AfterExecution context,
-                            software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-                        if (context.request() instanceof software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest modify
-                                && modify.hasGroups()) {
-                            refused.incrementAndGet();
-                            throw software.amazon.awssdk.services.ec2.model.Ec2Exception.builder().statusCode(400)
-                                    .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
-                                            .errorCode("InvalidInstanceID").serviceName("Ec2")
-                                            .errorMessage("There are multiple interfaces attached to instance '"
-                                                    + modify.instanceId() + "'. Please specify an interface ID for "
-                                                    + "the operation instead.").build())
-                                    .build();
-                        }
-                    }
-                };
-        Network net = estate.account().network();
-        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS, asAws).build()) {
-            Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
-            net.attachInterface(instance.instanceId(), 1, net.group("db", "database"));
+    static final class AwsRefusal implements ExecutionInterceptor {
+        final AtomicInteger refused = new AtomicInteger();
 
-            containIsolateRelease(net, engine, instance);
+        @Override
+        public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+            if (context.request() instanceof ModifyInstanceAttributeRequest modify && modify.hasGroups()) {
+                refused.incrementAndGet();
+                throw Ec2Exception.builder().statusCode(400).awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode("InvalidInstanceID").serviceName("Ec2")
+                        .errorMessage("There are multiple interfaces attached to instance '" + modify.instanceId()
+                                + "'. Please specify an interface ID for the operation instead.").build())
+                        .build();
+            }
+        }
+    }
 
-            assertThat(refused.get()).as("the instance-level call was made and refused in every phase").isEqualTo(3);
+    /** The ways people launch instances (and change them afterwards). */
+    enum LaunchStyle {
+        SECURITY_GROUP_IDS_ONE_INTERFACE {
+            @Override
+            Instance launch(Network net) {
+                Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
+                assertThat(net.describe(instance.instanceId()).securityGroups()).as("instance-level groups").isNotEmpty();
+                return instance;
+            }
+        },
+        SECURITY_GROUP_IDS_TWO_GROUPS_AND_AN_INTERFACE_ATTACHED_LATER {
+            @Override
+            Instance launch(Network net) {
+                Instance instance = net.instance().securityGroupIds(net.appGroupId(), net.adminGroupId())
+                        .profile(net.instanceProfile("sg-ids")).launch();
+                net.attachInterface(instance.instanceId(), 1, net.group("db", "database"));
+                return instance;
+            }
+        },
+        /** The engine meets AWS's refusal of the instance-level call ({@link AwsRefusal}). */
+        SECURITY_GROUP_IDS_TWO_INTERFACES_WHERE_AWS_REFUSES_THE_INSTANCE_LEVEL_CALL {
+            @Override
+            Instance launch(Network net) {
+                Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
+                net.attachInterface(instance.instanceId(), 1, net.group("db", "database"));
+                return instance;
+            }
+
+            @Override
+            boolean awsRefusesTheInstanceLevelCall() {
+                return true;
+            }
+        },
+        NETWORK_INTERFACES_THREE_WITH_DIFFERENT_GROUPS {
+            @Override
+            Instance launch(Network net) {
+                Instance instance = net.instance().interfaces(3).launch();
+                List<NetworkInterface> interfaces = net.interfaces(instance.instanceId());
+                String web = net.group("web", "web");
+                net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(interfaces.get(1).networkInterfaceId())
+                        .groups(net.adminGroupId()));
+                net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(interfaces.get(2).networkInterfaceId())
+                        .groups(web, net.appGroupId()));
+                return instance;
+            }
+        },
+        NETWORK_INTERFACES_AND_AN_INTERFACE_ATTACHED_LATER {
+            @Override
+            Instance launch(Network net) {
+                Instance instance = net.instance().interfaces(1).launch();
+                net.attachInterface(instance.instanceId(), 1, net.adminGroupId());
+                return instance;
+            }
+        };
+
+        abstract Instance launch(Network net);
+
+        boolean awsRefusesTheInstanceLevelCall() {
+            return false;
+        }
+    }
+
+    /** An instance launched in one style, its groups before containment, and an engine that meets AWS's rules. */
+    private record Scene(Network net, Instance instance, Map<String, TreeSet<String>> original, AwsRefusal refusal,
+            LockdownEngine engine) implements AutoCloseable {
+        static Scene of(LaunchStyle style, MotoEstate estate) {
+            Network net = estate.account().network();
+            Instance instance = style.launch(net);
+            AwsRefusal refusal = new AwsRefusal();
+            TestEngine.Builder engine = TestEngine.builder(estate).interceptor(CALLS);
+            if (style.awsRefusesTheInstanceLevelCall()) {
+                engine.interceptor(refusal);
+            }
+            return new Scene(net, instance, groups(net, instance.instanceId()), refusal, engine.build());
+        }
+
+        String arn() {
+            return net.arn(instance);
+        }
+
+        Map<String, TreeSet<String>> groupsNow() {
+            return groups(net, instance.instanceId());
+        }
+
+        ContainmentReport phaseOne() {
+            return engine.contain(arn(), WINDOW);
+        }
+
+        ContainmentReport phaseTwo() {
+            return engine.isolate(arn(), WINDOW);
+        }
+
+        ContainmentReport release() {
+            return engine.release(arn(), WINDOW);
+        }
+
+        @Override
+        public void close() {
+            engine.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(LaunchStyle.class)
+    void phaseOne_putsEveryInterfaceInTheUntrackedGroup(LaunchStyle style, MotoEstate estate) {
+        try (Scene scene = Scene.of(style, estate)) {
+            ContainmentReport phase1 = scene.phaseOne();
+
+            assertThat(phase1.outcome()).as(phase1.summary() + phase1.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(phase1.verified()).isTrue();
+            String untracked = Ec2InstanceLockdownIT.single(scene.net().groupsNamed(Ec2InstanceLockdownIT.UNTRACKED))
+                    .groupId();
+            assertThat(scene.groupsNow().values()).hasSize(scene.original().size())
+                    .allSatisfy(g -> assertThat(g).containsExactly(untracked));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(LaunchStyle.class)
+    void phaseTwo_putsEveryInterfaceInTheIsolationGroup(LaunchStyle style, MotoEstate estate) {
+        try (Scene scene = Scene.of(style, estate)) {
+            scene.phaseOne();
+
+            ContainmentReport phase2 = scene.phaseTwo();
+
+            assertThat(phase2.outcome()).as(phase2.summary() + phase2.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(phase2.verified()).isTrue();
+            String isolation = Ec2InstanceLockdownIT.single(scene.net().groupsNamed(Ec2InstanceLockdownIT.ISOLATION))
+                    .groupId();
+            assertThat(scene.groupsNow().values()).allSatisfy(g -> assertThat(g).containsExactly(isolation));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(LaunchStyle.class)
+    void release_afterBothPhases_restoresEveryInterfacesGroups_andLiftsTheProtections(LaunchStyle style,
+            MotoEstate estate) {
+        try (Scene scene = Scene.of(style, estate)) {
+            scene.phaseOne();
+            scene.phaseTwo();
+
+            ContainmentReport release = scene.release();
+
+            assertThat(release.outcome()).as(release.summary() + release.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(release.verified()).isTrue();
+            assertThat(scene.groupsNow()).isEqualTo(scene.original());
+            assertThat(scene.net().protection(scene.instance().instanceId()))
+                    .isEqualTo(new Network.Protection(false, false));
         }
     }
 
     @Test
-    void launchedWithNetworkInterfaces_threeInterfacesWithDifferentGroups(MotoEstate estate) {
-        Network net = estate.account().network();
-        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
-            Instance instance = net.instance().interfaces(3).launch();
-            List<NetworkInterface> interfaces = net.interfaces(instance.instanceId());
-            String web = net.group("web", "web");
-            net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(interfaces.get(1).networkInterfaceId())
-                    .groups(net.adminGroupId()));
-            net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(interfaces.get(2).networkInterfaceId())
-                    .groups(web, net.appGroupId()));
+    void whereAwsRefusesTheInstanceLevelCall_itIsMadeAndRefusedInEveryPhase_andNothingFails(MotoEstate estate) {
+        try (Scene scene = Scene.of(LaunchStyle.SECURITY_GROUP_IDS_TWO_INTERFACES_WHERE_AWS_REFUSES_THE_INSTANCE_LEVEL_CALL,
+                estate)) {
+            assertThat(List.of(scene.phaseOne(), scene.phaseTwo(), scene.release()))
+                    .extracting(ContainmentReport::outcome).containsOnly(Outcome.SUCCEEDED);
 
-            containIsolateRelease(net, engine, instance);
-        }
-    }
-
-    @Test
-    void launchedWithNetworkInterfaces_anInterfaceAttachedLater(MotoEstate estate) {
-        Network net = estate.account().network();
-        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
-            Instance instance = net.instance().interfaces(1).launch();
-            net.attachInterface(instance.instanceId(), 1, net.adminGroupId());
-
-            containIsolateRelease(net, engine, instance);
+            assertThat(scene.refusal().refused.get()).as("the instance-level call was made and refused in every phase")
+                    .isEqualTo(3);
         }
     }
 

@@ -98,13 +98,14 @@ class RoleSessionLockdownIT {
         }
     }
 
+    private static final String OTHER = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/build-4712";
+
     @Test
-    void release_removesOnlyTheLockdownsDocument_andAgainSaysNothingToRelease() {
-        String other = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/build-4712";
+    void release_removesOnlyTheLockdownsDocumentOfThatSession() {
         IamSnapshot before = account.roleSnapshot(ROLE);
         try (LockdownEngine engine = TestEngine.on(estate)) {
             engine.contain(SESSION, OPTIONS);
-            engine.contain(other, OPTIONS);
+            engine.contain(OTHER, OPTIONS);
 
             ContainmentReport released = engine.release(SESSION, OPTIONS);
 
@@ -118,9 +119,18 @@ class RoleSessionLockdownIT {
 
             ContainmentReport status = engine.status(SESSION);
             assertThat(status.state()).containsEntry("contained", false);
-            assertThat(engine.status(other).state()).containsEntry("contained", true);
+            assertThat(engine.status(OTHER).state()).containsEntry("contained", true);
+        }
+    }
+
+    @Test
+    void releaseAgain_saysThereIsNothingToRelease() {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            engine.contain(SESSION, OPTIONS);
+            engine.release(SESSION, OPTIONS);
 
             ContainmentReport again = engine.release(SESSION, OPTIONS);
+
             assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(entitySteps(again)).singleElement().satisfies(s -> {
                 assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
@@ -129,24 +139,36 @@ class RoleSessionLockdownIT {
         }
     }
 
-    @Test
-    void aPlantedLookAlike_isOverwrittenByContainment_andNeverRemovedByRelease() {
+    private void plantLookAlike() {
         String planted = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"EntityLockdownDenySession\","
                 + "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":"
                 + "{\"aws:userid\":\"" + roleId + ":someone-else\"}}}]}";
         iam.putRolePolicy(b -> b.roleName(ROLE).policyName(POLICY).policyDocument(planted));
+    }
+
+    @Test
+    void aPlantedLookAlike_isNeverRemovedByRelease() {
+        plantLookAlike();
         try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport status = engine.status(SESSION);
             assertThat(status.state()).containsEntry("contained", false);
 
             ContainmentReport release = engine.release(SESSION, OPTIONS);
+
             assertThat(release.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("aws iam delete-role-policy --role-name "
                     + ROLE + " --policy-name " + POLICY));
             assertThat(SessionDeny.statement(account.roleSnapshot(ROLE).inline().get(POLICY))
                     .at("/Condition/StringEquals/aws:userid").asText()).isEqualTo(roleId + ":someone-else");
+        }
+    }
 
+    @Test
+    void aPlantedLookAlike_isOverwrittenByContainment() {
+        plantLookAlike();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport contained = engine.contain(SESSION, OPTIONS);
+
             assertThat(contained.outcome()).as(contained.summary() + contained.steps()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(contained.verified()).isTrue();
             assertThat(entitySteps(contained)).singleElement().satisfies(s -> {
