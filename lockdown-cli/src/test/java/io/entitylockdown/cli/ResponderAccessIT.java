@@ -108,7 +108,7 @@ class ResponderAccessIT {
     }
 
     @Test
-    void namedResponder_containsChecksAndReleases_inAnotherAccount_withTheirOwnKeys() {
+    void namedResponder_containsAndChecks_inAnotherAccount_withTheirOwnKeys() {
         enforceIam(true);
 
         Cli.Result contained = as(responder, EXTERNAL_ID).run("contain", TARGET);
@@ -120,8 +120,14 @@ class ResponderAccessIT {
         assertThat(status.out()).contains("ci-deployer");
         enforceIam(false);
         assertThat(Denial.roleDenied(memberIam, "ci-deployer")).isTrue();
+    }
 
+    @Test
+    void namedResponder_releases_inAnotherAccount_keepingOnlyTheRevocation() {
         enforceIam(true);
+        Cli.Result contained = as(responder, EXTERNAL_ID).run("contain", TARGET);
+        assertThat(contained.exitCode()).as(contained.toString()).isZero();
+
         Cli.Result released = as(responder, EXTERNAL_ID).run("release", TARGET);
 
         assertThat(released.exitCode()).as(released.toString()).isZero();
