@@ -11,7 +11,6 @@ import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
 import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import io.entitylockdown.testkit.Network;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
