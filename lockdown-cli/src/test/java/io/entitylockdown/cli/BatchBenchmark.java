@@ -7,22 +7,19 @@ import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownConfig;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.aws.HttpConnectionPool;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.StepListener;
+import io.entitylockdown.testkit.EstateAccount;
 import io.entitylockdown.testkit.Fault;
 import io.entitylockdown.testkit.FaultProxy;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import io.entitylockdown.testkit.RequestTimeline;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,8 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.ToLongFunction;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -47,12 +42,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * The CLI at scale, through a {@link FaultProxy} that adds {@code benchmark.latencyMs} (default 100 ms)
@@ -108,9 +100,12 @@ class BatchBenchmark {
     }
 
     @Test
-    void containFile_1000Entities_underThrottling_andPerEntityType(MotoServer moto, @TempDir Path dir) throws Exception {
+    void containFile_1000Entities_underThrottling_andPerEntityType(MotoEstate motoEstate, @TempDir Path dir)
+            throws Exception {
         StringBuilder out = new StringBuilder();
-        try (Estate estate = new Estate(moto); FaultProxy proxy = FaultProxy.start(moto.endpoint())) {
+        MotoServer moto = motoEstate.moto();
+        Entities estate = new Entities(motoEstate);
+        try (FaultProxy proxy = FaultProxy.start(moto.endpoint())) {
             proxy.latency(LATENCY).seed(SEED);
             String topic = estate.topic();
             CliEnvironment cli = environment(moto, proxy);
@@ -130,7 +125,7 @@ class BatchBenchmark {
 
     // ---------------------------------------------------------------- part 1: one containment per type
 
-    private static String perEntityType(Estate estate, FaultProxy proxy, CliEnvironment cli, String topic) {
+    private static String perEntityType(Entities estate, FaultProxy proxy, CliEnvironment cli, String topic) {
         String load = load();
         Map<String, List<Run>> rows = new LinkedHashMap<>();
         List<String> types = List.of("IAM user", "IAM role", "Lambda function", "EC2 instance (both phases)");
@@ -190,7 +185,7 @@ class BatchBenchmark {
      * The same IAM-user containment with its first IAM request throttled once, per retry mode: what one
      * throttle costs the rest of the containment (an adaptive client paces its later requests).
      */
-    private static String oneThrottle(Estate estate, FaultProxy proxy, MotoServer moto) {
+    private static String oneThrottle(Entities estate, FaultProxy proxy, MotoServer moto) {
         StringBuilder out = new StringBuilder();
         out.append("### One throttle early in a containment, per retry mode (BatchBenchmark)\n\n");
         out.append(LATENCY.toMillis()).append(" ms added to every request; the first IAM request of the containment "
@@ -237,7 +232,7 @@ class BatchBenchmark {
 
     // ---------------------------------------------------------------- part 2: the batch under faults
 
-    private static String batch(Estate estate, FaultProxy proxy, CliEnvironment cli, String topic, MotoServer moto,
+    private static String batch(Entities estate, FaultProxy proxy, CliEnvironment cli, String topic, MotoServer moto,
             Path dir) throws Exception {
         List<String> arns = estate.batch(ENTITIES, "b");
         // one user per account is deleted after it was listed (a responder's list is never quite fresh):
@@ -427,33 +422,25 @@ class BatchBenchmark {
         Files.writeString(file, text);
     }
 
-    /** The estate, created directly in moto (not through the proxy), and its read-back. */
-    static final class Estate implements AutoCloseable {
-        private final AccountSessions sessions;
-        private final Map<String, String> subnets = new HashMap<>();
-        private final Map<String, String> images = new HashMap<>();
+    /** The benchmark's entities on the estate, created directly in moto (not through the proxy), and their read-back. */
+    static final class Entities {
+        private final MotoEstate estate;
 
-        Estate(MotoServer moto) {
-            AwsSettings settings = AwsSettings.builder().endpoint(moto.endpoint()).homeRegion(Region.US_EAST_1)
-                    .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                    .attemptTimeout(Duration.ofSeconds(60)).callTimeout(Duration.ofSeconds(120)).maxAttempts(3).build();
-            // moto files an assumed role's resources under the role's account
-            this.sessions = new AccountSessions(settings, Access.memberRole("SetupRole", null));
+        Entities(MotoEstate estate) {
+            this.estate = estate;
         }
 
         private IamClient iam(String account) {
-            return sessions.session("aws", account, "us-east-1", "bench-setup").iam();
+            return estate.account(account).iam();
         }
 
         private LambdaClient lambda(String account, String region) {
-            return sessions.session("aws", account, region, "bench-setup").lambda();
+            return estate.account(account).lambda(region);
         }
 
         /** The original handler's audit topic, in the security account (moto's default). */
         String topic() {
-            try (SnsClient sns = sessions.caller().configure(SnsClient.builder(), Region.US_EAST_1).build()) {
-                return sns.createTopic(b -> b.name("original-lockdown-audit")).topicArn();
-            }
+            return estate.security().sns().createTopic(b -> b.name("original-lockdown-audit")).topicArn();
         }
 
         /** One entity of a type for part 1, in its own account. */
@@ -496,10 +483,7 @@ class BatchBenchmark {
         }
 
         String user(String account, String name) {
-            IamClient iam = iam(account);
-            String arn = iam.createUser(b -> b.userName("user-" + name)).user().arn();
-            iam.createAccessKey(b -> b.userName("user-" + name));
-            return arn;
+            return estate.account(account).user("user-" + name).activeKey().create().arn();
         }
 
         void deleteUser(String arn) {
@@ -511,29 +495,18 @@ class BatchBenchmark {
         }
 
         String role(String account, String name) {
-            return iam(account).createRole(b -> b.roleName("role-" + name).assumeRolePolicyDocument(trust("ec2.amazonaws.com")))
-                    .role().arn();
+            return estate.account(account).role("role-" + name).trustedBy("ec2.amazonaws.com").create();
         }
 
         String function(String account, String region, String name) {
-            String role = iam(account).createRole(b -> b.roleName("fn-role-" + name)
-                    .assumeRolePolicyDocument(trust("lambda.amazonaws.com"))).role().arn();
-            return lambda(account, region).createFunction(b -> b.functionName("fn-" + name).runtime("python3.12")
-                    .role(role).handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip()))))
-                    .functionArn();
+            EstateAccount owner = estate.account(account);
+            return owner.function("fn-" + name).region(region).role(owner.role("fn-role-" + name).create()).create();
         }
 
-        synchronized String instance(String account, String region) {
-            Ec2Client ec2 = sessions.session("aws", account, region, "bench-setup").ec2();
-            String key = account + region;
-            if (!subnets.containsKey(key)) {
-                String vpc = ec2.createVpc(b -> b.cidrBlock("10.50.0.0/16")).vpc().vpcId();
-                subnets.put(key, ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.50.1.0/24")).subnet().subnetId());
-                images.put(key, ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId());
-            }
-            String id = ec2.runInstances(b -> b.imageId(images.get(key)).instanceType("t3.micro")
-                    .subnetId(subnets.get(key)).minCount(1).maxCount(1)).instances().get(0).instanceId();
-            return "arn:aws:ec2:" + region + ":" + account + ":instance/" + id;
+        /** One interface in the VPC's default group, launched with --subnet-id alone. */
+        String instance(String account, String region) {
+            Network network = estate.account(account).network(region);
+            return network.arn(network.instance().securityGroupIds().launch());
         }
 
         /** Checks in moto, not in the reports, that every entity reported contained is: denied, keys off, concurrency 0. */
@@ -573,28 +546,6 @@ class BatchBenchmark {
             } finally {
                 pool.shutdownNow();
             }
-        }
-
-        @Override
-        public void close() {
-            sessions.close();
-        }
-
-        static String trust(String service) {
-            return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\""
-                    + service + "\"},\"Action\":\"sts:AssumeRole\"}]}";
-        }
-
-        static byte[] zip() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-                zip.putNextEntry(new ZipEntry("index.py"));
-                zip.write("def handler(event, context):\n    return 'ok'\n".getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.entitylockdown.cli;
 
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -8,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /** Runs the command line in-process with captured output, as the shell would, minus System.exit. */
@@ -38,13 +37,26 @@ final class Cli {
         Map<String, String> env = new HashMap<>(moto.awsEnvironment());
         env.putAll(extra);
         return new Cli(new CliEnvironment(env, settings -> settings
-                .withCredentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+                .withCredentials(MotoEstate.testingCredentials())
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), 2)
                 .withInterceptors(recorder == null ? List.of() : List.of(recorder))));
     }
 
     static Cli against(MotoServer moto) {
         return against(moto, Map.of());
+    }
+
+    /** Pointed at the estate's moto server; see {@link #against(MotoServer, Map, ExecutionInterceptor)}. */
+    static Cli against(MotoEstate estate, Map<String, String> extra, ExecutionInterceptor recorder) {
+        return against(estate.moto(), extra, recorder);
+    }
+
+    static Cli against(MotoEstate estate, Map<String, String> extra) {
+        return against(estate.moto(), extra, null);
+    }
+
+    static Cli against(MotoEstate estate) {
+        return against(estate.moto(), Map.of());
     }
 
     /** No AWS at all: for input that must be rejected before any call. */

@@ -2,21 +2,23 @@ package io.entitylockdown.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.entitylockdown.core.ec2.CredentialDenyPolicy;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 import software.amazon.awssdk.services.iam.IamClient;
 
@@ -31,31 +33,19 @@ class ConcurrentProcessesE2E {
     private static final String REGION = "us-east-1";
 
     @Test
-    void tenProcesses_tenInstancesOnOneRole_allExitZero_everyInstanceDenied_oneGroupOfEachKind(MotoServer moto)
+    void tenProcesses_tenInstancesOnOneRole_allExitZero_everyInstanceDenied_oneGroupOfEachKind(MotoEstate estate)
             throws Exception {
         Path jar = Path.of("target", "lockdown.jar").toAbsolutePath();
         assertThat(jar).as("packaged before the integration tests").isRegularFile();
+        Network network = estate.account().network(REGION);
+        Ec2Client ec2 = network.ec2();
+        IamClient iam = network.account().iam();
+        String vpc = network.vpcId();
+        String profile = network.instanceProfile("shared-web");
         List<String> arns = new ArrayList<>();
-        String vpc;
-        try (Estate estate = new Estate(moto)) {
-            Ec2Client ec2 = estate.in(Estate.ACCOUNT, REGION).ec2();
-            IamClient iam = estate.iam();
-            iam.createRole(b -> b.roleName("shared-web").assumeRolePolicyDocument("{\"Version\":\"2012-10-17\","
-                    + "\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},"
-                    + "\"Action\":\"sts:AssumeRole\"}]}"));
-            iam.createInstanceProfile(b -> b.instanceProfileName("shared-web"));
-            iam.addRoleToInstanceProfile(b -> b.instanceProfileName("shared-web").roleName("shared-web"));
-            vpc = ec2.createVpc(b -> b.cidrBlock("10.40.0.0/16")).vpc().vpcId();
-            String subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.40.1.0/24")).subnet().subnetId();
-            String web = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("web").description("web")).groupId();
-            String image = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
-            // one launch each: moto associates the instance profile with the first instance of a launch only
-            for (int i = 0; i < INSTANCES; i++) {
-                String id = ec2.runInstances(b -> b.imageId(image).instanceType(InstanceType.T3_MICRO).minCount(1)
-                        .maxCount(1).subnetId(subnet).securityGroupIds(web)
-                        .iamInstanceProfile(p -> p.name("shared-web"))).instances().get(0).instanceId();
-                arns.add("arn:aws:ec2:" + REGION + ":" + Estate.ACCOUNT + ":instance/" + id);
-            }
+        for (int i = 0; i < INSTANCES; i++) {
+            // launched the usual way, one at a time (moto associates the profile with a launch's first instance)
+            arns.add(network.arn(network.instance().securityGroupIds(network.appGroupId()).profile(profile).launch()));
         }
 
         List<Process> processes = new ArrayList<>();
@@ -66,11 +56,11 @@ class ConcurrentProcessesE2E {
                     "contain", "--window", "1", "--no-snapshot", arn)
                     .redirectErrorStream(true).redirectOutput(output.toFile());
             Map<String, String> env = builder.environment();
-            env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
+            env.put("AWS_ENDPOINT_URL", estate.endpoint().toString());
             env.put("AWS_REGION", REGION);
             env.put("AWS_ACCESS_KEY_ID", "testing");
             env.put("AWS_SECRET_ACCESS_KEY", "testing");
-            env.put("LOCKDOWN_EXTERNAL_ID", "concurrent-processes-external-id-0001");
+            env.put("LOCKDOWN_EXTERNAL_ID", MotoEstate.EXTERNAL_ID);
             outputs.add(output);
             processes.add(builder.start());
         }
@@ -80,33 +70,29 @@ class ConcurrentProcessesE2E {
             assertThat(process.exitValue()).as(Files.readString(outputs.get(i), StandardCharsets.UTF_8)).isZero();
         }
 
-        try (Estate estate = new Estate(moto)) {
-            Ec2Client ec2 = estate.in(Estate.ACCOUNT, REGION).ec2();
-            IamClient iam = estate.iam();
-            List<String> policies = iam.listRolePolicies(b -> b.roleName("shared-web")).policyNames();
-            assertThat(policies).as("one credentials deny per instance, none lost to a race").hasSize(INSTANCES);
-            for (String arn : arns) {
-                String id = arn.substring(arn.lastIndexOf('/') + 1);
-                assertThat(policies).contains("EntityLockdownDenyInstance-" + id);
-                assertThat(io.entitylockdown.core.ec2.CredentialDenyPolicy.instanceArns(iam.getRolePolicy(b -> b
-                        .roleName("shared-web").policyName("EntityLockdownDenyInstance-" + id)).policyDocument()))
-                        .as("exactly the lockdown's document for this instance").hasValue(java.util.Set.of(arn));
-            }
-            for (String name : List.of("entity-lockdown-untracked", "entity-lockdown-isolation")) {
-                assertThat(ec2.describeSecurityGroups(b -> b.filters(
-                        Filter.builder().name("vpc-id").values(vpc).build(),
-                        Filter.builder().name("group-name").values(name).build())).securityGroups())
-                        .as("exactly one %s group in the VPC", name).hasSize(1);
-            }
-            String isolation = ec2.describeSecurityGroups(b -> b.filters(
-                    Filter.builder().name("vpc-id").values(vpc).build(),
-                    Filter.builder().name("group-name").values("entity-lockdown-isolation").build()))
-                    .securityGroups().get(0).groupId();
-            List<NetworkInterface> interfaces = ec2.describeNetworkInterfaces(b -> b.filters(
-                    Filter.builder().name("vpc-id").values(vpc).build())).networkInterfaces();
-            assertThat(interfaces).hasSize(INSTANCES).allSatisfy(eni -> assertThat(new TreeSet<>(
-                    eni.groups().stream().map(g -> g.groupId()).toList())).containsExactly(isolation));
+        List<String> policies = iam.listRolePolicies(b -> b.roleName("shared-web")).policyNames();
+        assertThat(policies).as("one credentials deny per instance, none lost to a race").hasSize(INSTANCES);
+        for (String arn : arns) {
+            String id = arn.substring(arn.lastIndexOf('/') + 1);
+            assertThat(policies).contains("EntityLockdownDenyInstance-" + id);
+            assertThat(CredentialDenyPolicy.instanceArns(iam.getRolePolicy(b -> b
+                    .roleName("shared-web").policyName("EntityLockdownDenyInstance-" + id)).policyDocument()))
+                    .as("exactly the lockdown's document for this instance").hasValue(Set.of(arn));
         }
+        for (String name : List.of("entity-lockdown-untracked", "entity-lockdown-isolation")) {
+            assertThat(ec2.describeSecurityGroups(b -> b.filters(
+                    Filter.builder().name("vpc-id").values(vpc).build(),
+                    Filter.builder().name("group-name").values(name).build())).securityGroups())
+                    .as("exactly one %s group in the VPC", name).hasSize(1);
+        }
+        String isolation = ec2.describeSecurityGroups(b -> b.filters(
+                Filter.builder().name("vpc-id").values(vpc).build(),
+                Filter.builder().name("group-name").values("entity-lockdown-isolation").build()))
+                .securityGroups().get(0).groupId();
+        List<NetworkInterface> interfaces = ec2.describeNetworkInterfaces(b -> b.filters(
+                Filter.builder().name("vpc-id").values(vpc).build())).networkInterfaces();
+        assertThat(interfaces).hasSize(INSTANCES).allSatisfy(eni -> assertThat(new TreeSet<>(
+                eni.groups().stream().map(g -> g.groupId()).toList())).containsExactly(isolation));
     }
 
     private static String javaBinary() {

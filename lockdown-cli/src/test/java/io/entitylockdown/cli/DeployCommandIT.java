@@ -2,6 +2,7 @@ package io.entitylockdown.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
 import io.entitylockdown.testkit.MotoServer;
 import java.io.IOException;
@@ -16,19 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -64,15 +60,16 @@ class DeployCommandIT {
 
     @TempDir
     Path temp;
+    private MotoEstate estate;
     private MotoServer moto;
     private S3Client s3;
     private Path jar;
 
     @BeforeEach
-    void bucketAndJar(MotoServer server) throws IOException {
-        moto = server;
-        s3 = S3Client.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(credentials()).build();
+    void bucketAndJar(MotoEstate estate) throws IOException {
+        this.estate = estate;
+        moto = estate.moto();
+        s3 = estate.security().client(S3Client.builder(), MotoEstate.HOME_REGION, b -> b.forcePathStyle(true));
         s3.createBucket(b -> b.bucket(bucket));
         jar = temp.resolve("lockdown-lambda-test-function.jar");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
@@ -80,15 +77,6 @@ class DeployCommandIT {
             zip.write("test artefact".getBytes(StandardCharsets.UTF_8));
             zip.closeEntry();
         }
-    }
-
-    @AfterEach
-    void close() {
-        s3.close();
-    }
-
-    private static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
     }
 
     /** Exit code, stdout, stderr. */
@@ -152,64 +140,82 @@ class DeployCommandIT {
         assertThat(MOTO_GAPS).containsKey("AWS::Lambda::Alias");
     }
 
+    /** The moto variant of lockdown.yaml deployed with {@link #lockdownArgs}; asserts that it succeeded. */
+    private Run deployed() throws IOException {
+        Run run = deploy(lockdownArgs("--template", motoVariant().toString()));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return run;
+    }
+
     @Test
     void deploy_createsTheStack_uploadsTheJar_andPrintsTheTopicArn() throws Exception {
-        Path variant = motoVariant();
+        Run run = deployed();
 
-        Run run = deploy(lockdownArgs("--template", variant.toString()));
-
-        assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("Uploading lockdown-lambda-test-function.jar", "Creating stack entity-lockdown",
                 "CREATE_COMPLETE");
         String topicArn = output(run.out(), "LockdownTopicArn");
         assertThat(topicArn).startsWith("arn:aws:sns:us-east-1:123456789012:");
         assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents()).singleElement()
                 .satisfies(o -> assertThat(o.key()).matches("entity-lockdown/lockdown-lambda-[0-9a-f]{16}\\.jar"));
+        assertThat(estate.security().sns().listTopics().topics()).extracting(t -> t.topicArn())
+                .contains(topicArn, output(run.out(), "AuditTopicArn"), output(run.out(), "FailureTopicArn"));
+    }
 
-        try (SnsClient sns = SnsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(credentials()).build();
-                SqsClient sqs = SqsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                        .credentialsProvider(credentials()).build();
-                IamClient iam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                        .credentialsProvider(credentials()).build();
-                LambdaClient lambda = LambdaClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                        .credentialsProvider(credentials()).build()) {
-            assertThat(sns.listTopics().topics()).extracting(t -> t.topicArn())
-                    .contains(topicArn, output(run.out(), "AuditTopicArn"), output(run.out(), "FailureTopicArn"));
+    @Test
+    void deploy_keepsFailedEventsTwoWeeks_andSendsPhase2ThereAfterThreeReceives() throws Exception {
+        Run run = deployed();
 
-            Map<QueueAttributeName, String> kept = sqs.getQueueAttributes(b -> b.queueUrl(output(run.out(), "KeptEventsQueueUrl"))
-                    .attributeNames(QueueAttributeName.ALL)).attributes();
-            assertThat(kept).containsEntry(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600");
-            Map<QueueAttributeName, String> phase2 = sqs.getQueueAttributes(b -> b.queueUrl(output(run.out(), "Phase2QueueUrl"))
-                    .attributeNames(QueueAttributeName.ALL)).attributes();
-            assertThat(phase2).containsEntry(QueueAttributeName.VISIBILITY_TIMEOUT, "720");
-            assertThat(phase2.get(QueueAttributeName.REDRIVE_POLICY)).contains(kept.get(QueueAttributeName.QUEUE_ARN))
-                    .contains("3");
+        SqsClient sqs = estate.security().sqs();
+        Map<QueueAttributeName, String> kept = sqs.getQueueAttributes(b -> b.queueUrl(output(run.out(), "KeptEventsQueueUrl"))
+                .attributeNames(QueueAttributeName.ALL)).attributes();
+        assertThat(kept).containsEntry(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600");
+        Map<QueueAttributeName, String> phase2 = sqs.getQueueAttributes(b -> b.queueUrl(output(run.out(), "Phase2QueueUrl"))
+                .attributeNames(QueueAttributeName.ALL)).attributes();
+        assertThat(phase2).containsEntry(QueueAttributeName.VISIBILITY_TIMEOUT, "720");
+        assertThat(phase2.get(QueueAttributeName.REDRIVE_POLICY)).contains(kept.get(QueueAttributeName.QUEUE_ARN))
+                .contains("3");
+    }
 
-            String executionPolicy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownExecutionRole")
-                    .policyName("EntityLockdownFunction")).policyDocument(), StandardCharsets.UTF_8);
-            assertThat(executionPolicy).contains("sts:AssumeRole", "arn:aws:iam::*:role/EntityLockdownMemberRole",
-                    "sns:Publish", "sqs:SendMessage");
-            String memberTrust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
-                    .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
-            assertThat(memberTrust).contains("arn:aws:iam::123456789012:role/EntityLockdownExecutionRole", "sts:ExternalId");
+    @Test
+    void deploy_grantsTheExecutionRoleItsCalls_andTheMemberRoleTrustsIt() throws Exception {
+        deployed();
 
-            var function = lambda.getFunctionConfiguration(b -> b.functionName("entity-lockdown-function"));
-            assertThat(function.runtimeAsString()).isEqualTo("java21");
-            assertThat(function.handler()).isEqualTo("io.entitylockdown.lambda.LockdownHandler::handleRequest");
-            assertThat(function.timeout()).isEqualTo(120);
-            assertThat(function.environment().variables()).containsEntry("LOCKDOWN_WINDOW_SECONDS", "45")
-                    .containsEntry("LOCKDOWN_AUDIT_TOPIC_ARN", output(run.out(), "AuditTopicArn"))
-                    .containsEntry("LOCKDOWN_PHASE2_QUEUE_URL", output(run.out(), "Phase2QueueUrl"))
-                    .containsEntry("LOCKDOWN_MEMBER_ROLE", "EntityLockdownMemberRole")
-                    .doesNotContainKey("LOCKDOWN_EXTERNAL_ID");
-            assertThat(function.environment().variables().values()).as("the ExternalId is not in the function's environment")
-                    .noneMatch(value -> value.contains(EXTERNAL_ID));
-            assertThat(lambda.listEventSourceMappings(b -> b.functionName("entity-lockdown-function")).eventSourceMappings())
-                    .anySatisfy(m -> assertThat(m.eventSourceArn()).isEqualTo(phase2.get(QueueAttributeName.QUEUE_ARN)));
-        }
+        IamClient iam = estate.security().iam();
+        String executionPolicy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownExecutionRole")
+                .policyName("EntityLockdownFunction")).policyDocument(), StandardCharsets.UTF_8);
+        assertThat(executionPolicy).contains("sts:AssumeRole", "arn:aws:iam::*:role/EntityLockdownMemberRole",
+                "sns:Publish", "sqs:SendMessage");
+        String memberTrust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
+                .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
+        assertThat(memberTrust).contains("arn:aws:iam::123456789012:role/EntityLockdownExecutionRole", "sts:ExternalId");
+    }
 
-        Run again = deploy(lockdownArgs("--template", variant.toString(), "--output", "json"));
+    @Test
+    void deploy_configuresTheFunction_withoutTheExternalIdInItsEnvironment_andPhase2AsItsSource() throws Exception {
+        Run run = deployed();
+
+        LambdaClient lambda = estate.security().lambda();
+        var function = lambda.getFunctionConfiguration(b -> b.functionName("entity-lockdown-function"));
+        assertThat(function.runtimeAsString()).isEqualTo("java21");
+        assertThat(function.handler()).isEqualTo("io.entitylockdown.lambda.LockdownHandler::handleRequest");
+        assertThat(function.timeout()).isEqualTo(120);
+        assertThat(function.environment().variables()).containsEntry("LOCKDOWN_WINDOW_SECONDS", "45")
+                .containsEntry("LOCKDOWN_AUDIT_TOPIC_ARN", output(run.out(), "AuditTopicArn"))
+                .containsEntry("LOCKDOWN_PHASE2_QUEUE_URL", output(run.out(), "Phase2QueueUrl"))
+                .containsEntry("LOCKDOWN_MEMBER_ROLE", "EntityLockdownMemberRole")
+                .doesNotContainKey("LOCKDOWN_EXTERNAL_ID");
+        assertThat(function.environment().variables().values()).as("the ExternalId is not in the function's environment")
+                .noneMatch(value -> value.contains(EXTERNAL_ID));
+        String phase2Arn = estate.security().queueArn(output(run.out(), "Phase2QueueUrl"));
+        assertThat(lambda.listEventSourceMappings(b -> b.functionName("entity-lockdown-function")).eventSourceMappings())
+                .anySatisfy(m -> assertThat(m.eventSourceArn()).isEqualTo(phase2Arn));
+    }
+
+    @Test
+    void deployAgain_reusesTheUploadedJar_andPrintsTheSameTopic() throws Exception {
+        String topicArn = output(deployed().out(), "LockdownTopicArn");
+
+        Run again = deploy(lockdownArgs("--template", motoVariant().toString(), "--output", "json"));
 
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).contains("Function jar already in s3://" + bucket);
@@ -221,8 +227,8 @@ class DeployCommandIT {
         Run deployed = deploy(lockdownArgs("--template", motoVariant().toString(),
                 "--protect", "arn:aws:iam::*:role/BreakGlass", "--allowed-account", "111111111111,123456789012"));
         assertThat(deployed.exitCode()).as(deployed.err()).isZero();
-        Cli shell = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID));
-        Cli shellWithStack = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_STACK", "entity-lockdown"));
+        Cli shell = Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID));
+        Cli shellWithStack = Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_STACK", "entity-lockdown"));
 
         Cli.Result breakGlass = shell.run("contain", "--stack", "entity-lockdown",
                 "arn:aws:iam::111111111111:role/admin/BreakGlass");
@@ -244,7 +250,7 @@ class DeployCommandIT {
 
     @Test
     void terminal_whenTheNamedStackCannotBeRead_doesNothingAndSaysWhy() {
-        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
+        Cli.Result result = Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
                 .run("contain", "--stack", "no-such-stack", "arn:aws:iam::111111111111:user/alice");
 
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.BAD_INPUT);
@@ -297,8 +303,17 @@ class DeployCommandIT {
         assertThat(instances.deploymentTargets().accounts()).containsExactly("123456789012");
         assertThat(run.out()).contains("StackSet\tentity-lockdown-member-role");
         assertThat(run.out().lines().filter(l -> l.startsWith("Instance\t"))).hasSizeGreaterThanOrEqualTo(2);
+    }
 
+    @Test
+    void deployAgain_memberRoleStackSet_updatesTheStackSet_asDelegatedAdmin() throws Exception {
+        String root = organisationWithTwoAccounts();
+        Run created = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
+                "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole",
+                "--responder", "arn:aws:iam::123456789012:role/incident-responder", "--alert-email", "secops@example.com");
+        assertThat(created.exitCode()).as(created.err()).isZero();
         requests.clear();
+
         Run again = deploy("--member-role-stack-set", "--organizational-unit", root, "--execution-role-arn",
                 "arn:aws:iam::123456789012:role/EntityLockdownExecutionRole");
 
@@ -363,16 +378,14 @@ class DeployCommandIT {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(output(run.out(), "MemberRoleArn")).isEqualTo("arn:aws:iam::123456789012:role/EntityLockdownMemberRole");
-        try (IamClient iam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                .credentialsProvider(credentials()).build()) {
-            String trust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
-                    .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
-            assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
-                    "arn:aws:iam::999999999999:role/incident-responder", "sts:ExternalId");
-            String policy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownMemberRole")
-                    .policyName("EntityLockdownContainment")).policyDocument(), StandardCharsets.UTF_8);
-            assertThat(policy).contains("iam:AttachUserPolicy", "iam:PolicyARN", "arn:aws:iam::aws:policy/AWSDenyAll");
-        }
+        IamClient iam = estate.security().iam();
+        String trust = URLDecoder.decode(iam.getRole(b -> b.roleName("EntityLockdownMemberRole")).role()
+                .assumeRolePolicyDocument(), StandardCharsets.UTF_8);
+        assertThat(trust).contains("arn:aws:iam::999999999999:role/EntityLockdownExecutionRole",
+                "arn:aws:iam::999999999999:role/incident-responder", "sts:ExternalId");
+        String policy = URLDecoder.decode(iam.getRolePolicy(b -> b.roleName("EntityLockdownMemberRole")
+                .policyName("EntityLockdownContainment")).policyDocument(), StandardCharsets.UTF_8);
+        assertThat(policy).contains("iam:AttachUserPolicy", "iam:PolicyARN", "arn:aws:iam::aws:policy/AWSDenyAll");
     }
 
     @Test

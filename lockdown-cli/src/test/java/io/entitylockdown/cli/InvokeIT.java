@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,53 +44,43 @@ class InvokeIT {
     }
 
     @Test
-    void invoke_authenticatedSnsEvent_containsTheEntityAndPrintsTheResponse(MotoServer moto, @TempDir Path dir)
+    void invoke_authenticatedSnsEvent_containsTheEntityAndPrintsTheResponse(MotoEstate estate, @TempDir Path dir)
             throws Exception {
-        String user;
-        try (Estate estate = new Estate(moto)) {
-            user = estate.user("mallory");
-        }
+        String user = estate.account().user("mallory").activeKey().create().arn();
         Path event = Files.writeString(dir.resolve("event.json"), snsEvent(user, EXTERNAL_ID));
 
-        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
+        Cli.Result result = Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
                 .run("invoke", "--event", event.toString());
 
         assertThat(result.exitCode()).as(result.toString()).isZero();
         JsonNode response = Json.mapper().readTree(result.out());
         assertThat(response.at("/results/0/outcome").asText()).isEqualTo("succeeded");
         assertThat(response.at("/results/0/entity").asText()).isEqualTo(user);
-        try (Estate estate = new Estate(moto)) {
-            assertThat(estate.denyInForce("mallory")).isTrue();
-        }
+        assertThat(Denial.userDenied(estate.account().iam(), "mallory")).isTrue();
         assertThat(result.out() + result.err()).doesNotContain(EXTERNAL_ID);
         assertThat(functionLog()).contains("\"audit\":\"succeeded\"").doesNotContain(EXTERNAL_ID);
     }
 
     @Test
-    void invoke_wrongExternalId_isRejectedChangesNothingAndExits2(MotoServer moto, @TempDir Path dir) throws Exception {
-        String user;
-        try (Estate estate = new Estate(moto)) {
-            user = estate.user("mallory");
-        }
+    void invoke_wrongExternalId_isRejectedChangesNothingAndExits2(MotoEstate estate, @TempDir Path dir) throws Exception {
+        String user = estate.account().user("mallory").activeKey().create().arn();
         Path event = Files.writeString(dir.resolve("event.json"), snsEvent(user, "not-the-deployment-id"));
 
-        Cli.Result result = Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
+        Cli.Result result = Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID))
                 .run("invoke", "--event", event.toString());
 
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(Json.mapper().readTree(result.out()).at("/results/0/outcome").asText()).isEqualTo("rejected");
         assertThat(functionLog()).contains("\"event\":\"rejected\"").doesNotContain("not-the-deployment-id");
-        try (Estate estate = new Estate(moto)) {
-            assertThat(estate.attachedUserPolicies("mallory")).isEmpty();
-            assertThat(estate.denyInForce("mallory")).isFalse();
-        }
+        assertThat(estate.account().userSnapshot("mallory").attached()).isEmpty();
+        assertThat(Denial.userDenied(estate.account().iam(), "mallory")).isFalse();
     }
 
     @Test
-    void invoke_eventThatIsNotJson_exits2AndSaysSo(MotoServer moto, @TempDir Path dir) throws Exception {
+    void invoke_eventThatIsNotJson_exits2AndSaysSo(MotoEstate estate, @TempDir Path dir) throws Exception {
         Path event = Files.writeString(dir.resolve("event.json"), "Arn=arn:aws:iam::111111111111:user/mallory");
 
-        Cli.Result result = Cli.against(moto).run("invoke", "--event", event.toString());
+        Cli.Result result = Cli.against(estate).run("invoke", "--event", event.toString());
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("is not JSON");

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.lambda.LockdownHandler;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.TopicReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,19 +20,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * {@code lockdown replay} against a real kept-events queue on moto holding every shape the stack puts
@@ -43,35 +39,21 @@ class ReplayIT {
     private static final String MALLORY = "arn:aws:iam::111111111111:user/mallory";
     private static final String BUILD_BOT = "arn:aws:iam::111111111111:user/build-bot";
     private static final String DEPLOYER = "arn:aws:iam::111111111111:user/deployer";
-    private static final StaticCredentialsProvider TESTING =
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-
-    private MotoServer moto;
-    private SnsClient sns;
+    private MotoEstate estate;
     private SqsClient sqs;
     private String topicArn;
     private String subscriptionQueue;
     private String keptQueue;
 
     @BeforeEach
-    void deployed(MotoServer server) {
-        moto = server;
-        sns = SnsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).credentialsProvider(TESTING)
-                .build();
-        sqs = SqsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).credentialsProvider(TESTING)
-                .build();
-        topicArn = sns.createTopic(b -> b.name("entity-lockdown")).topicArn();
-        subscriptionQueue = sqs.createQueue(b -> b.queueName("function-subscription")).queueUrl();
-        String subscriptionArn = sqs.getQueueAttributes(b -> b.queueUrl(subscriptionQueue)
-                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-        sns.subscribe(b -> b.topicArn(topicArn).protocol("sqs").endpoint(subscriptionArn));
-        keptQueue = sqs.createQueue(b -> b.queueName("kept-events")).queueUrl();
-    }
-
-    @AfterEach
-    void close() {
-        sns.close();
-        sqs.close();
+    void deployed(MotoEstate estate) {
+        this.estate = estate;
+        EstateAccount security = estate.security();
+        sqs = security.sqs();
+        TopicReader topic = security.topicWithReader("entity-lockdown", "function-subscription");
+        topicArn = topic.topicArn();
+        subscriptionQueue = topic.queueUrl();
+        keptQueue = security.queue("kept-events");
     }
 
     @Test
@@ -132,29 +114,26 @@ class ReplayIT {
 
     @Test
     void replayedRequest_isOneTheFunctionAccepts() throws Exception {
-        try (IamClient iam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                .credentialsProvider(TESTING).overrideConfiguration(c -> c.putHeader("x-moto-account-id", "111111111111"))
-                .build()) {
-            iam.createUser(b -> b.userName("mallory"));
-            keep(lambdaFailureRecord(MALLORY), Map.of());
+        IamClient iam = estate.account().iam();
+        estate.account().user("mallory").create();
+        keep(lambdaFailureRecord(MALLORY), Map.of());
 
-            assertThat(cli().run("replay", "--queue", keptQueue).exitCode()).isZero();
-            JsonNode envelope = envelopes(subscriptionQueue).get(0);
-            LockdownHandler handler = new LockdownHandler(Map.of("AWS_ENDPOINT_URL", moto.endpoint().toString(),
-                    "AWS_REGION", "us-east-1", "LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID), TESTING,
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            ByteArrayOutputStream response = new ByteArrayOutputStream();
-            handler.handleRequest(new ByteArrayInputStream(Json.write(DemoFunction.snsEvent(envelope, topicArn))
-                    .getBytes(StandardCharsets.UTF_8)), response, new LocalContext(new PrintWriter(new StringWriter())));
+        assertThat(cli().run("replay", "--queue", keptQueue).exitCode()).isZero();
+        JsonNode envelope = envelopes(subscriptionQueue).get(0);
+        LockdownHandler handler = new LockdownHandler(Map.of("AWS_ENDPOINT_URL", estate.endpoint().toString(),
+                "AWS_REGION", "us-east-1", "LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID), MotoEstate.testingCredentials(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        ByteArrayOutputStream response = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(Json.write(DemoFunction.snsEvent(envelope, topicArn))
+                .getBytes(StandardCharsets.UTF_8)), response, new LocalContext(new PrintWriter(new StringWriter())));
 
-            assertThat(Json.mapper().readTree(response.toByteArray()).at("/results/0/event").asText()).isEqualTo("succeeded");
-            assertThat(Denial.userDenied(iam, "mallory")).isTrue();
-            assertThat(bodies(keptQueue)).isEmpty();
-        }
+        assertThat(Json.mapper().readTree(response.toByteArray()).at("/results/0/event").asText()).isEqualTo("succeeded");
+        assertThat(Denial.userDenied(iam, "mallory")).isTrue();
+        assertThat(bodies(keptQueue)).isEmpty();
     }
 
     private Cli cli() {
-        return Cli.against(moto);
+        return Cli.against(estate);
     }
 
     private void keepEveryShape() {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.entitylockdown.core.Json;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.SeededUser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -22,18 +25,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.StackStatus;
 import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.iam.model.AccessKey;
 import software.amazon.awssdk.services.iam.model.IamException;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -66,11 +64,12 @@ class ResponderAccessIT {
             + "\"Action\":\"*\",\"Resource\":\"*\"}]}";
 
     private static MotoServer moto;
-    private IamClient securityIam;
+    private MotoEstate estate;
+    private EstateAccount member;
     private IamClient memberIam;
-    private AccessKey responder;
-    private AccessKey localResponder;
-    private AccessKey intruder;
+    private SeededUser.Key responder;
+    private SeededUser.Key localResponder;
+    private SeededUser.Key intruder;
 
     @BeforeAll
     static void start() {
@@ -88,13 +87,14 @@ class ResponderAccessIT {
     void estate() throws IOException {
         moto.reset();
         enforceIam(false);
-        securityIam = iam(SECURITY);
-        memberIam = iam(MEMBER);
-        responder = userWithKey(securityIam, "ir-responder", ASSUME_MEMBER_ROLES);
-        localResponder = userWithKey(memberIam, "ir-local", ASSUME_MEMBER_ROLES);
-        intruder = userWithKey(memberIam, "intruder", ASSUME_MEMBER_ROLES);
+        estate = MotoEstate.on(moto);
+        member = estate.account(MEMBER);
+        memberIam = member.iam();
+        responder = userWithKey(estate.security(), "ir-responder");
+        localResponder = userWithKey(member, "ir-local");
+        intruder = userWithKey(member, "intruder");
         for (String role : List.of("ci-deployer", "BreakGlass")) {
-            memberIam.createRole(b -> b.roleName(role).assumeRolePolicyDocument(EC2_TRUST));
+            member.role(role).trustPolicy(EC2_TRUST).create();
         }
         deployMemberRoleStack(Map.of("ResponderPrincipals", RESPONDER + "," + LOCAL_RESPONDER,
                 "ProtectedPrincipals", "arn:aws:iam::*:role/BreakGlass,arn:aws:iam::*:role/*/BreakGlass"));
@@ -103,12 +103,11 @@ class ResponderAccessIT {
     @AfterEach
     void close() {
         enforceIam(false);
-        securityIam.close();
-        memberIam.close();
+        estate.close();
     }
 
     @Test
-    void namedResponder_containsChecksAndReleases_inAnotherAccount_withTheirOwnKeys() {
+    void namedResponder_containsAndChecks_inAnotherAccount_withTheirOwnKeys() {
         enforceIam(true);
 
         Cli.Result contained = as(responder, EXTERNAL_ID).run("contain", TARGET);
@@ -120,8 +119,14 @@ class ResponderAccessIT {
         assertThat(status.out()).contains("ci-deployer");
         enforceIam(false);
         assertThat(Denial.roleDenied(memberIam, "ci-deployer")).isTrue();
+    }
 
+    @Test
+    void namedResponder_releases_inAnotherAccount_keepingOnlyTheRevocation() {
         enforceIam(true);
+        Cli.Result contained = as(responder, EXTERNAL_ID).run("contain", TARGET);
+        assertThat(contained.exitCode()).as(contained.toString()).isZero();
+
         Cli.Result released = as(responder, EXTERNAL_ID).run("release", TARGET);
 
         assertThat(released.exitCode()).as(released.toString()).isZero();
@@ -156,26 +161,23 @@ class ResponderAccessIT {
     @Test
     void memberRole_itselfRefusesToChangeProtectedPrincipalsAndItself_whoeverAsks() {
         enforceIam(true);
-        try (StsClient sts = StsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(keys(responder)).build()) {
-            var session = sts.assumeRole(b -> b.roleArn("arn:aws:iam::" + MEMBER + ":role/EntityLockdownMemberRole")
-                    .roleSessionName("ir-responder").externalId(EXTERNAL_ID)).credentials();
-            try (IamClient asMemberRole = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsSessionCredentials.create(
-                            session.accessKeyId(), session.secretAccessKey(), session.sessionToken()))).build()) {
-                for (String role : List.of("BreakGlass", "EntityLockdownMemberRole")) {
-                    assertThatThrownBy(() -> asMemberRole.putRolePolicy(b -> b.roleName(role)
-                            .policyName("EntityLockdownDenyAll").policyDocument(DENY_ALL)))
-                            .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.statusCode()).isEqualTo(403));
-                    assertThatThrownBy(() -> asMemberRole.attachRolePolicy(b -> b.roleName(role)
-                            .policyArn("arn:aws:iam::aws:policy/AWSDenyAll")))
-                            .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.statusCode()).isEqualTo(403));
-                }
-                // the control: the same call on a role nobody protects goes through
-                asMemberRole.putRolePolicy(b -> b.roleName("ci-deployer").policyName("EntityLockdownDenyAll")
-                        .policyDocument(DENY_ALL));
-            }
+        StsClient sts = estate.as(SECURITY, responder.credentials()).client(StsClient.builder(), MotoEstate.HOME_REGION,
+                b -> b);
+        var session = sts.assumeRole(b -> b.roleArn("arn:aws:iam::" + MEMBER + ":role/EntityLockdownMemberRole")
+                .roleSessionName("ir-responder").externalId(EXTERNAL_ID)).credentials();
+        IamClient asMemberRole = estate.as(MEMBER, StaticCredentialsProvider.create(AwsSessionCredentials.create(
+                session.accessKeyId(), session.secretAccessKey(), session.sessionToken()))).iam();
+        for (String role : List.of("BreakGlass", "EntityLockdownMemberRole")) {
+            assertThatThrownBy(() -> asMemberRole.putRolePolicy(b -> b.roleName(role)
+                    .policyName("EntityLockdownDenyAll").policyDocument(DENY_ALL)))
+                    .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.statusCode()).isEqualTo(403));
+            assertThatThrownBy(() -> asMemberRole.attachRolePolicy(b -> b.roleName(role)
+                    .policyArn("arn:aws:iam::aws:policy/AWSDenyAll")))
+                    .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.statusCode()).isEqualTo(403));
         }
+        // the control: the same call on a role nobody protects goes through
+        asMemberRole.putRolePolicy(b -> b.roleName("ci-deployer").policyName("EntityLockdownDenyAll")
+                .policyDocument(DENY_ALL));
         enforceIam(false);
         assertThat(memberIam.listRolePolicies(b -> b.roleName("BreakGlass")).policyNames()).isEmpty();
         assertThat(attachedTo("BreakGlass")).isEmpty();
@@ -192,25 +194,17 @@ class ResponderAccessIT {
      */
     @Test
     void unexpectedPolicyWrite_byTheMemberRole_isAlerted_andTheLockdownsOwnWritesAreNot() throws Exception {
-        String rule;
-        String alertTopic;
-        try (CloudFormationClient cloudFormation = cloudFormation()) {
-            alertTopic = cloudFormation.describeStacks(b -> b.stackName("entity-lockdown-member-role")).stacks().get(0)
-                    .outputs().stream().filter(o -> o.outputKey().equals("AlertTopicArn")).findFirst().orElseThrow()
-                    .outputValue();
-            rule = cloudFormation.listStackResources(b -> b.stackName("entity-lockdown-member-role"))
-                    .stackResourceSummaries().stream()
-                    .filter(r -> r.logicalResourceId().equals("UnexpectedPolicyWriteRule")).findFirst().orElseThrow()
-                    .physicalResourceId();
-        }
-        AccessKey tester = userWithKey(memberIam, "events-tester", ASSUME_MEMBER_ROLES);
-        String queueUrl;
-        String queueArn;
-        try (SqsClient sqs = sqs()) {
-            queueUrl = sqs.createQueue(b -> b.queueName("alerts")).queueUrl();
-            queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                    .attributes().get(QueueAttributeName.QUEUE_ARN);
-        }
+        CloudFormationClient cloudFormation = cloudFormation();
+        String alertTopic = cloudFormation.describeStacks(b -> b.stackName("entity-lockdown-member-role")).stacks().get(0)
+                .outputs().stream().filter(o -> o.outputKey().equals("AlertTopicArn")).findFirst().orElseThrow()
+                .outputValue();
+        String rule = cloudFormation.listStackResources(b -> b.stackName("entity-lockdown-member-role"))
+                .stackResourceSummaries().stream()
+                .filter(r -> r.logicalResourceId().equals("UnexpectedPolicyWriteRule")).findFirst().orElseThrow()
+                .physicalResourceId();
+        SeededUser.Key tester = userWithKey(member, "events-tester");
+        String queueUrl = member.queue("alerts");
+        String queueArn = member.queueArn(queueUrl);
         String targets = awsCli(tester, "events", "list-targets-by-rule", "--rule", rule);
         assertThat(Json.mapper().readTree(targets).at("/Targets/0/Arn").asText()).isEqualTo(alertTopic);
         awsCli(tester, "events", "remove-targets", "--rule", rule, "--ids", "alert");
@@ -233,10 +227,8 @@ class ResponderAccessIT {
 
         assertThat(Json.mapper().readTree(put).path("FailedEntryCount").asInt()).as(put).isZero();
         List<String> alerted = new java.util.ArrayList<>();
-        try (SqsClient sqs = sqs()) {
-            for (var message : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)).messages()) {
-                alerted.add(Json.mapper().readTree(message.body()).at("/detail/requestParameters/policyName").asText());
-            }
+        for (var message : member.sqs().receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)).messages()) {
+            alerted.add(Json.mapper().readTree(message.body()).at("/detail/requestParameters/policyName").asText());
         }
         assertThat(alerted).containsExactlyInAnyOrder("backdoor", "EntityLockdownDenyAllButMe");
     }
@@ -267,13 +259,13 @@ class ResponderAccessIT {
     }
 
     /** Runs the AWS CLI against moto with these keys; returns its output. Missing CLI: skipped, a failure in CI. */
-    private static String awsCli(AccessKey key, String... arguments) throws IOException, InterruptedException {
+    private static String awsCli(SeededUser.Key key, String... arguments) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of("aws", "--endpoint-url", moto.endpoint().toString(),
                 "--region", "us-east-1", "--output", "json"));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("AWS_ACCESS_KEY_ID", key.accessKeyId());
-        builder.environment().put("AWS_SECRET_ACCESS_KEY", key.secretAccessKey());
+        builder.environment().put("AWS_ACCESS_KEY_ID", key.id());
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", key.secret());
         builder.environment().remove("AWS_SESSION_TOKEN");
         builder.environment().remove("AWS_PROFILE");
         Process process;
@@ -292,30 +284,18 @@ class ResponderAccessIT {
         return output;
     }
 
-    private static SqsClient sqs() {
-        return SqsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).credentialsProvider(testing())
-                .overrideConfiguration(c -> c.putHeader("x-moto-account-id", MEMBER)).build();
-    }
-
-    private static CloudFormationClient cloudFormation() {
-        return CloudFormationClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(testing()).overrideConfiguration(c -> c.putHeader("x-moto-account-id", MEMBER))
-                .build();
-    }
-
-    private static StaticCredentialsProvider keys(AccessKey key) {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey()));
+    /** CloudFormation in the member account (the estate closes it). */
+    private CloudFormationClient cloudFormation() {
+        return member.client(CloudFormationClient.builder(), MotoEstate.HOME_REGION, b -> b);
     }
 
     /** The CLI run by this principal, with its own keys and the given ExternalId. */
-    private static Cli as(AccessKey key, String externalId) {
+    private static Cli as(SeededUser.Key key, String externalId) {
         Map<String, String> env = new HashMap<>();
         env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
         env.put("AWS_REGION", "us-east-1");
         env.put("LOCKDOWN_EXTERNAL_ID", externalId);
-        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey()));
-        return new Cli(new CliEnvironment(env, settings -> settings.withCredentials(credentials)
+        return new Cli(new CliEnvironment(env, settings -> settings.withCredentials(key.credentials())
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), 2)));
     }
 
@@ -325,15 +305,14 @@ class ResponderAccessIT {
                 "LockdownExecutionRoleArn", "arn:aws:iam::" + SECURITY + ":role/EntityLockdownExecutionRole",
                 "ExternalId", EXTERNAL_ID));
         parameters.putAll(extra);
-        try (CloudFormationClient cloudFormation = cloudFormation()) {
-            cloudFormation.createStack(b -> b.stackName("entity-lockdown-member-role").templateBody(template)
-                    .capabilitiesWithStrings("CAPABILITY_NAMED_IAM")
-                    .parameters(parameters.entrySet().stream().map(e -> Parameter.builder().parameterKey(e.getKey())
-                            .parameterValue(e.getValue()).build()).toList()));
-            StackStatus status = cloudFormation.describeStacks(b -> b.stackName("entity-lockdown-member-role"))
-                    .stacks().get(0).stackStatus();
-            assertThat(status).isEqualTo(StackStatus.CREATE_COMPLETE);
-        }
+        CloudFormationClient cloudFormation = cloudFormation();
+        cloudFormation.createStack(b -> b.stackName("entity-lockdown-member-role").templateBody(template)
+                .capabilitiesWithStrings("CAPABILITY_NAMED_IAM")
+                .parameters(parameters.entrySet().stream().map(e -> Parameter.builder().parameterKey(e.getKey())
+                        .parameterValue(e.getValue()).build()).toList()));
+        StackStatus status = cloudFormation.describeStacks(b -> b.stackName("entity-lockdown-member-role"))
+                .stacks().get(0).stackStatus();
+        assertThat(status).isEqualTo(StackStatus.CREATE_COMPLETE);
         storeInlinePoliciesAsText("EntityLockdownMemberRole");
         assertThat(memberIam.getRolePolicy(b -> b.roleName("EntityLockdownMemberRole").policyName("EntityLockdownContainment"))
                 .policyDocument()).as("CloudFormation resolved AWS::AccountId to the member account").contains(MEMBER)
@@ -360,20 +339,10 @@ class ResponderAccessIT {
                 .map(p -> p.policyName()).toList();
     }
 
-    private static AccessKey userWithKey(IamClient iam, String name, String policy) {
-        iam.createUser(b -> b.userName(name));
-        iam.putUserPolicy(b -> b.userName(name).policyName("assume-member-roles").policyDocument(policy));
-        return iam.createAccessKey(b -> b.userName(name)).accessKey();
-    }
-
-    private static IamClient iam(String account) {
-        return IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                .credentialsProvider(testing())
-                .overrideConfiguration(c -> c.putHeader("x-moto-account-id", account)).build();
-    }
-
-    private static StaticCredentialsProvider testing() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    /** A user allowed to assume the member roles, with an access key of its own. */
+    private static SeededUser.Key userWithKey(EstateAccount account, String name) {
+        return account.user(name).inlinePolicy("assume-member-roles", ASSUME_MEMBER_ROLES).activeKey().create()
+                .activeKey();
     }
 
     /** moto checks every request against IAM from now on (on), or none (off): its reset-auth switch. */

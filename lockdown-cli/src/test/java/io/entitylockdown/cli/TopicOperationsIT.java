@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.lambda.LockdownHandler;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.TopicReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,18 +19,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.sns.SnsClient;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Release and status through the deployed path: {@code lockdown publish --release/--status} publishes to
@@ -39,44 +33,27 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 class TopicOperationsIT {
     private static final String USER = "arn:aws:iam::111111111111:user/mallory";
     private static final String EXTERNAL_ID = "topic-operations-external-id-0123";
-    private static final StaticCredentialsProvider TESTING =
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-
-    private MotoServer moto;
-    private SnsClient sns;
-    private SqsClient sqs;
+    private MotoEstate estate;
     private IamClient memberIam;
     private String topicArn;
-    private String functionQueue;
-    private String auditQueue;
+    private TopicReader function;
+    private TopicReader audit;
     private LockdownHandler handler;
 
     @BeforeEach
-    void deployed(MotoServer server) {
-        moto = server;
-        sns = SnsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).credentialsProvider(TESTING)
-                .build();
-        sqs = SqsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1).credentialsProvider(TESTING)
-                .build();
-        memberIam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                .credentialsProvider(TESTING).overrideConfiguration(c -> c.putHeader("x-moto-account-id", "111111111111"))
-                .build();
-        memberIam.createUser(b -> b.userName("mallory"));
-        memberIam.createAccessKey(b -> b.userName("mallory"));
-        topicArn = sns.createTopic(b -> b.name("entity-lockdown")).topicArn();
-        functionQueue = subscribedQueue(topicArn, "function-subscription");
-        String auditTopic = sns.createTopic(b -> b.name("entity-lockdown-audit")).topicArn();
-        auditQueue = subscribedQueue(auditTopic, "audit-reader");
-        Map<String, String> env = new HashMap<>(Map.of("AWS_ENDPOINT_URL", moto.endpoint().toString(),
-                "AWS_REGION", "us-east-1", "LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_AUDIT_TOPIC_ARN", auditTopic));
-        handler = new LockdownHandler(env, TESTING, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void close() {
-        sns.close();
-        sqs.close();
-        memberIam.close();
+    void deployed(MotoEstate estate) {
+        this.estate = estate;
+        memberIam = estate.account().iam();
+        estate.account().user("mallory").activeKey().create();
+        EstateAccount security = estate.security();
+        function = security.topicWithReader("entity-lockdown", "function-subscription");
+        topicArn = function.topicArn();
+        audit = security.topicWithReader("entity-lockdown-audit", "audit-reader");
+        Map<String, String> env = new HashMap<>(Map.of("AWS_ENDPOINT_URL", estate.endpoint().toString(),
+                "AWS_REGION", "us-east-1", "LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID, "LOCKDOWN_AUDIT_TOPIC_ARN",
+                audit.topicArn()));
+        handler = new LockdownHandler(env, MotoEstate.testingCredentials(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -125,14 +102,13 @@ class TopicOperationsIT {
         List<String> args = new ArrayList<>(List.of("publish", "--topic-arn", topicArn));
         args.addAll(List.of(options));
         args.add(USER);
-        return Cli.against(moto, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID)).run(args.toArray(String[]::new));
+        return Cli.against(estate, Map.of("LOCKDOWN_EXTERNAL_ID", EXTERNAL_ID)).run(args.toArray(String[]::new));
     }
 
     /** Hands every message the topic delivered to the handler as a Lambda SNS event; returns its responses. */
     private List<JsonNode> deliverToTheFunction() throws Exception {
         List<JsonNode> responses = new ArrayList<>();
-        for (Message message : receiveAll(functionQueue)) {
-            JsonNode envelope = Json.mapper().readTree(message.body());
+        for (JsonNode envelope : function.envelopes()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(Json.write(DemoFunction.snsEvent(envelope, topicArn))
                     .getBytes(StandardCharsets.UTF_8)), out, new LocalContext(new PrintWriter(new StringWriter())));
@@ -144,34 +120,10 @@ class TopicOperationsIT {
     /** "event: subject" of every audit message so far. */
     private List<String> audits() throws Exception {
         List<String> audits = new ArrayList<>();
-        for (Message message : receiveAll(auditQueue)) {
-            JsonNode envelope = Json.mapper().readTree(message.body());
+        for (JsonNode envelope : audit.envelopes()) {
             audits.add(envelope.at("/MessageAttributes/event/Value").asText() + ": " + envelope.path("Subject").asText());
         }
         return audits;
-    }
-
-    private List<Message> receiveAll(String queueUrl) {
-        List<Message> all = new ArrayList<>();
-        while (true) {
-            List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0))
-                    .messages();
-            if (batch.isEmpty()) {
-                return all;
-            }
-            for (Message message : batch) {
-                all.add(message);
-                sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
-            }
-        }
-    }
-
-    private String subscribedQueue(String topic, String name) {
-        String url = sqs.createQueue(b -> b.queueName(name)).queueUrl();
-        String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-        sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(arn));
-        return url;
     }
 
     private List<String> attachedToMallory() {

@@ -1,9 +1,5 @@
 package io.entitylockdown.core;
 
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
-import io.entitylockdown.core.guard.Guardrails;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +27,6 @@ import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * AWS without a network, for unit tests of request order: an {@link SdkHttpClient} that answers each
@@ -93,13 +88,11 @@ public final class FakeAws {
 
     /** An engine acting through this fake, as the caller (no member role) or through the member role. */
     public LockdownEngine engine(boolean memberRole) {
-        AwsSettings settings = new AwsSettings(URI.create("http://fake.aws.invalid"), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDFAKE", "fake")),
-                List.of(recorder()), Duration.ofSeconds(5), Duration.ofSeconds(10), 1);
-        Access access = memberRole ? Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)
-                : Access.callerCredentials();
-        return LockdownEngine.builder().sessions(new AccountSessions(settings, access, httpClient()))
-                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).recordKey(TestAws.RECORD_KEY).build();
+        TestEngine.Builder engine = TestEngine.at(URI.create("http://fake.aws.invalid"))
+                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDFAKE", "fake")))
+                .interceptor(recorder()).timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), 1)
+                .httpClient(httpClient());
+        return memberRole ? engine.build() : engine.callerCredentials().build();
     }
 
     private ExecutionInterceptor recorder() {

@@ -2,21 +2,21 @@ package io.entitylockdown.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.iam.ContainmentPolicy;
-import io.entitylockdown.core.iam.IamFixtures;
 import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.record.RecordBinding;
 import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.IamSnapshot;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.SeededUser;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,18 +33,15 @@ import software.amazon.awssdk.services.iam.model.Tag;
 class HostileEstateIT {
     private static final String DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
     private static final ContainmentOptions OPTIONS = ContainmentOptions.defaults();
-    private AccountSessions setup;
+    private MotoEstate estate;
+    private EstateAccount account;
     private IamClient iam;
 
     @BeforeEach
-    void setUp(MotoServer moto) {
-        setup = IamFixtures.setupSessions(moto);
-        iam = IamFixtures.iam(setup, IamFixtures.ACCOUNT);
-    }
-
-    @AfterEach
-    void tearDown() {
-        setup.close();
+    void setUp(MotoEstate estate) {
+        this.estate = estate;
+        this.account = estate.account();
+        this.iam = account.iam();
     }
 
     private void tagUser(String name, Map<String, String> tags) {
@@ -52,16 +49,16 @@ class HostileEstateIT {
                 .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
     }
 
-    private static ContainmentPolicy.Form form(IamFixtures.Snapshot snapshot, String arn) {
+    private static ContainmentPolicy.Form form(IamSnapshot snapshot, String arn) {
         return ContainmentPolicy.parse(snapshot.inline().get(ContainmentPolicy.NAME), arn).orElseThrow();
     }
 
     @Test
-    void aBackdatedMarker_neverBecomesTheSessionCutOff_andStatusReportsNothingFromIt(MotoServer moto) {
-        String arn = IamFixtures.createUser(iam, "/", "backdated");
+    void aBackdatedMarker_neverBecomesTheSessionCutOff_andStatusReportsNothingFromIt() {
+        String arn = account.user("backdated").typical().create().arn();
         tagUser("backdated", Map.of(EntityRecords.MARKER, "2000-01-01T00:00:00Z"));
         Instant start = Instant.now().minusSeconds(1);
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport before = engine.status(arn);
             assertThat(before.state()).containsEntry("contained", false).containsEntry("unauthenticatedTags", 1)
                     .doesNotContainKey("containedAt");
@@ -71,45 +68,45 @@ class HostileEstateIT {
             ContainmentReport contained = engine.contain(arn, OPTIONS);
 
             assertThat(contained.outcome()).as(contained.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(form(IamFixtures.user(iam, "backdated"), arn).cutOff()).isAfter(start);
+            assertThat(form(account.userSnapshot("backdated"), arn).cutOff()).isAfter(start);
             assertThat(engine.status(arn).state().get("containedAt").toString()).doesNotStartWith("2000");
         }
     }
 
     @Test
-    void aForgedRecordListingAKeyDisabledLongAgo_neverReactivatesIt(MotoServer moto) {
-        String arn = IamFixtures.createUser(iam, "/", "forger");
-        String old = IamFixtures.user(iam, "forger").keys().entrySet().stream()
+    void aForgedRecordListingAKeyDisabledLongAgo_neverReactivatesIt() {
+        String arn = account.user("forger").typical().create().arn();
+        String old = account.userSnapshot("forger").keys().entrySet().stream()
                 .filter(e -> e.getValue().equals("Inactive")).findFirst().orElseThrow().getKey();
         // a record of the right shape for the right user, signed with a key the attacker made up
         tagUser("forger", EntityRecords.encode(RecordKey.fromSecret("the attacker's guess of the secret"),
                 RecordBinding.of(EntityArn.parse(arn)), Instant.now(),
                 new io.entitylockdown.core.iam.UserState(List.of(old), false)));
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport forgedOnly = engine.release(arn, OPTIONS.withReactivateKeys(true));
             assertThat(forgedOnly.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(forgedOnly.outcome().exitCode()).isEqualTo(1);
-            assertThat(IamFixtures.user(iam, "forger").keys()).containsEntry(old, "Inactive");
+            assertThat(account.userSnapshot("forger").keys()).containsEntry(old, "Inactive");
 
             engine.contain(arn, OPTIONS);
             ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
 
             assertThat(released.outcome()).as(released.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(IamFixtures.user(iam, "forger").keys()).as("only the key containment switched off is back")
+            assertThat(account.userSnapshot("forger").keys()).as("only the key containment switched off is back")
                     .containsEntry(old, "Inactive").containsValue("Active");
         }
     }
 
     @Test
-    void aGenuineRecordReplayedAfterRelease_neverReactivatesTheKeysThatReleaseLeftOff(MotoServer moto) {
-        String arn = IamFixtures.createUser(iam, "/", "replayer");
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void aGenuineRecordReplayedAfterRelease_neverReactivatesTheKeysThatReleaseLeftOff() {
+        String arn = account.user("replayer").typical().create().arn();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            Map<String, String> saved = Map.copyOf(IamFixtures.user(iam, "replayer").tags().entrySet().stream()
+            Map<String, String> saved = Map.copyOf(account.userSnapshot("replayer").tags().entrySet().stream()
                     .filter(e -> e.getKey().startsWith("lockdown:"))
                     .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
             assertThat(engine.release(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            Map<String, String> keysAfterRelease = IamFixtures.user(iam, "replayer").keys();
+            Map<String, String> keysAfterRelease = account.userSnapshot("replayer").keys();
             assertThat(keysAfterRelease).as("release without --reactivate-keys leaves them off").doesNotContainValue("Active");
             // whoever held the user puts the genuine record back, hoping the next release switches the keys on
             tagUser("replayer", saved);
@@ -120,21 +117,21 @@ class HostileEstateIT {
             assertThat(replayed.step("reactivate-access-keys").orElseThrow().detail())
                     .contains("no lockdown deny is in force", "aws iam update-access-key");
             assertThat(replayed.outcome().exitCode()).isEqualTo(1);
-            assertThat(IamFixtures.user(iam, "replayer").keys()).isEqualTo(keysAfterRelease);
+            assertThat(account.userSnapshot("replayer").keys()).isEqualTo(keysAfterRelease);
         }
     }
 
     @Test
-    void aGenuineRecordCopiedFromAnotherUser_neverLiftsAnAdministratorsQuarantine(MotoServer moto) {
-        String contained = IamFixtures.createUser(iam, "/", "contained-one");
-        String quarantined = IamFixtures.createUser(iam, "/", "quarantined");
+    void aGenuineRecordCopiedFromAnotherUser_neverLiftsAnAdministratorsQuarantine() {
+        String contained = account.user("contained-one").typical().create().arn();
+        String quarantined = account.user("quarantined").typical().create().arn();
         iam.attachUserPolicy(b -> b.userName("quarantined").policyArn(DENY_ALL));
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             assertThat(engine.contain(contained, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            Map<String, String> genuine = IamFixtures.user(iam, "contained-one").tags();
+            Map<String, String> genuine = account.userSnapshot("contained-one").tags();
             tagUser("quarantined", Map.copyOf(genuine.entrySet().stream().filter(e -> e.getKey().startsWith("lockdown:"))
                     .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
-            IamFixtures.Snapshot before = IamFixtures.user(iam, "quarantined");
+            IamSnapshot before = account.userSnapshot("quarantined");
 
             ContainmentReport release = engine.release(quarantined, OPTIONS);
 
@@ -143,19 +140,19 @@ class HostileEstateIT {
                     "Nothing was restored");
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("Manual release",
                     "only if you know AWSDenyAll was attached by a containment"));
-            assertThat(IamFixtures.user(iam, "quarantined")).isEqualTo(before);
+            assertThat(account.userSnapshot("quarantined")).isEqualTo(before);
             assertThat(before.attached()).contains(DENY_ALL);
         }
     }
 
     @Test
-    void aLookAlikeContainmentPolicy_isReplacedByTheRealOne(MotoServer moto) {
-        String arn = IamFixtures.createUser(iam, "/", "lookalike");
+    void aLookAlikeContainmentPolicy_isReplacedByTheRealOne() {
+        String arn = account.user("lookalike").typical().create().arn();
         // the lockdown's name, denying nothing that matters
         iam.putUserPolicy(b -> b.userName("lookalike").policyName(ContainmentPolicy.NAME).policyDocument(
                 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"EntityLockdownDenyAll\",\"Effect\":\"Deny\","
                         + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::nothing/*\"}]}"));
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport before = engine.status(arn);
             assertThat(((com.fasterxml.jackson.databind.node.ObjectNode) before.state().get("observed"))
                     .path("containmentPolicy").asText()).contains("NOT the lockdown's document");
@@ -164,14 +161,14 @@ class HostileEstateIT {
 
             assertThat(contained.outcome()).as(contained.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(contained.verified()).isTrue();
-            assertThat(form(IamFixtures.user(iam, "lookalike"), arn).denyAll()).isTrue();
+            assertThat(form(account.userSnapshot("lookalike"), arn).denyAll()).isTrue();
         }
     }
 
     @Test
-    void aLookAlikePutBackAfterContainment_failsVerificationOfTheNextRun_andIsRewritten(MotoServer moto) {
-        String arn = IamFixtures.createUser(iam, "/", "persistent");
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void aLookAlikePutBackAfterContainment_failsVerificationOfTheNextRun_andIsRewritten() {
+        String arn = account.user("persistent").typical().create().arn();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             engine.contain(arn, OPTIONS);
             // the attacker swaps the deny for a harmless look-alike of the same name
             iam.putUserPolicy(b -> b.userName("persistent").policyName(ContainmentPolicy.NAME).policyDocument(
@@ -184,13 +181,13 @@ class HostileEstateIT {
             ContainmentReport again = engine.contain(arn, OPTIONS);
 
             assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(form(IamFixtures.user(iam, "persistent"), arn).denyAll()).isTrue();
+            assertThat(form(account.userSnapshot("persistent"), arn).denyAll()).isTrue();
         }
     }
 
     @Test
-    void aRoleNamedWithAWrongPath_isNeverDenied_evenForAMoment(MotoServer moto) {
-        IamFixtures.createRole(iam, "/admin/", "BreakGlassRole");
+    void aRoleNamedWithAWrongPath_isNeverDenied_evenForAMoment() {
+        account.role("BreakGlassRole").path("/admin/").typical().create();
         String wrongPath = "arn:aws:iam::111111111111:role/ops/BreakGlassRole";
         java.util.List<String> documents = new java.util.concurrent.CopyOnWriteArrayList<>();
         software.amazon.awssdk.core.interceptor.ExecutionInterceptor capture =
@@ -203,7 +200,7 @@ class HostileEstateIT {
                         }
                     }
                 };
-        try (LockdownEngine engine = IamFixtures.engineWith(moto, capture)) {
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(capture).build()) {
             ContainmentReport report = engine.contain(wrongPath, OPTIONS);
 
             assertThat(report.outcome()).isEqualTo(Outcome.FAILED);
@@ -212,11 +209,11 @@ class HostileEstateIT {
         // whatever was written in the instant before the lookup answered applied only to the ARN given
         assertThat(documents).allSatisfy(d -> assertThat(d).contains("\"aws:PrincipalArn\":\"" + wrongPath + "\"")
                 .doesNotContain("role/admin/BreakGlassRole"));
-        assertThat(IamFixtures.role(iam, "BreakGlassRole").inline()).doesNotContainKey(ContainmentPolicy.NAME);
+        assertThat(account.roleSnapshot("BreakGlassRole").inline()).doesNotContainKey(ContainmentPolicy.NAME);
     }
 
     @Test
-    void anExceptionInAStrategy_isAFailedStep_neverAnEscape(MotoServer moto) {
+    void anExceptionInAStrategy_isAFailedStep_neverAnEscape() {
         io.entitylockdown.core.strategy.ContainmentStrategy broken = new io.entitylockdown.core.strategy.ContainmentStrategy() {
             @Override
             public EntityType type() {
@@ -241,10 +238,7 @@ class HostileEstateIT {
             public void status(io.entitylockdown.core.strategy.EntityContext ctx) {
             }
         };
-        try (LockdownEngine engine = LockdownEngine.builder()
-                .sessions(new AccountSessions(TestAws.engineSettings(moto),
-                        io.entitylockdown.core.aws.Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
-                .guardrails(io.entitylockdown.core.guard.Guardrails.minimal(TestAws.MEMBER_ROLE))
+        try (LockdownEngine engine = TestEngine.builder(estate)
                 .strategies(io.entitylockdown.core.strategy.StrategyRegistry.of(broken)).build()) {
             ContainmentReport report = engine.contain("arn:aws:iam::111111111111:user/anyone", OPTIONS);
 
@@ -257,10 +251,11 @@ class HostileEstateIT {
     }
 
     @Test
-    void release_reactivatesOnlyTheKeysTheSignedRecordNames_notOneSwitchedOffMeanwhile(MotoServer moto) {
-        String arn = iam.createUser(b -> b.userName("keys")).user().arn();
-        String original = iam.createAccessKey(b -> b.userName("keys")).accessKey().accessKeyId();
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void release_reactivatesOnlyTheKeysTheSignedRecordNames_notOneSwitchedOffMeanwhile() {
+        SeededUser keys = account.user("keys").activeKey().create();
+        String arn = keys.arn();
+        String original = keys.activeKey().id();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             engine.contain(arn, OPTIONS);
             // a key made and switched off during containment is not containment's to revive
             String planted = iam.createAccessKey(b -> b.userName("keys")).accessKey().accessKeyId();
@@ -269,7 +264,7 @@ class HostileEstateIT {
             ContainmentReport released = engine.release(arn, OPTIONS.withReactivateKeys(true));
 
             assertThat(released.outcome()).as(released.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(IamFixtures.user(iam, "keys").keys()).containsEntry(original, "Active")
+            assertThat(account.userSnapshot("keys").keys()).containsEntry(original, "Active")
                     .containsEntry(planted, "Inactive");
         }
     }

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
  * tests saw the engine call: a missing permission or an unused one fails the build.
  *
  * <p>Runs in its own failsafe execution after this module's integration tests (post-integration-test, see
- * the pom), which have written {@code target/observed-aws-actions.txt} ({@link TestAws#OBSERVED}) by then.
+ * the pom), which have written {@code target/observed-aws-actions.txt} ({@link TestEngine#OBSERVED}) by then.
  * The execution role's half is {@code ExecutionRoleLeastPrivilegeTest} in lockdown-lambda.
  */
 class LeastPrivilegeTest {
-    static final Path CORE_OBSERVED = TestAws.OBSERVED;
+    static final Path CORE_OBSERVED = TestEngine.OBSERVED;
 
     /** Calls the execution role makes itself (never the member role); they must be in the execution role's policy. */
     private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs", "secretsmanager", "securityhub");

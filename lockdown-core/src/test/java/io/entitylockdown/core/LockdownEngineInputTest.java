@@ -2,9 +2,6 @@ package io.entitylockdown.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
@@ -14,7 +11,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -23,9 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 
 /**
  * Bad input and guardrail refusals must be decided before any AWS request: the engine here points at
@@ -47,11 +40,9 @@ class LockdownEngineInputTest {
     }
 
     private LockdownEngine engineWith(Guardrails guardrails) throws IOException {
-        AwsSettings settings = new AwsSettings(closedPort(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")),
-                List.of(recorder), Duration.ofSeconds(2), Duration.ofSeconds(4), 1);
-        return new LockdownEngine(new AccountSessions(settings, Access.memberRole("EntityLockdownMemberRole", "ext-id-1")),
-                guardrails, ProbeStrategy.everyType(), Clock.systemUTC(), null);
+        return TestEngine.at(closedPort()).interceptor(recorder).timeouts(Duration.ofSeconds(2), Duration.ofSeconds(4), 1)
+                .memberRole("EntityLockdownMemberRole", "ext-id-1").guardrails(guardrails)
+                .strategies(ProbeStrategy.everyType()).noRecordKey().build();
     }
 
     private static URI closedPort() throws IOException {

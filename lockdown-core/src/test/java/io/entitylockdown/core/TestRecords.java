@@ -11,7 +11,7 @@ public final class TestRecords {
     }
 
     public static <T> RecordReading<T> read(Map<String, String> tags, String arn, Class<T> type) {
-        return EntityRecords.read(tags, TestAws.RECORD_KEY, RecordBinding.of(EntityArn.parse(arn)), type);
+        return EntityRecords.read(tags, TestEngine.RECORD_KEY, RecordBinding.of(EntityArn.parse(arn)), type);
     }
 
     /** The verified record, or an assertion error naming why it is not there. */

@@ -98,9 +98,9 @@ public final class SnapStartPriming implements Resource {
     List<Prepared> prime() {
         Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
         StopBeforeSending stop = new StopBeforeSending();
-        AwsSettings settings = new AwsSettings(endpoint, region,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")), List.of(stop),
-                null, null, 1);
+        AwsSettings settings = AwsSettings.builder().endpoint(endpoint).homeRegion(region)
+                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("priming", "priming")))
+                .addInterceptor(stop).maxAttempts(1).build();
         String partition = Partitions.partitionOf(region.id());
         try (AccountSessions sessions = new AccountSessions(settings, Access.callerCredentials())) {
             AccountSession account = sessions.session(partition, PLACEHOLDER_ACCOUNT, region.id(), PLACEHOLDER_NAME);

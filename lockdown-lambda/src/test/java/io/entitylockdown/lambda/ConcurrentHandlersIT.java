@@ -3,12 +3,10 @@ package io.entitylockdown.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.ec2.CredentialDenyPolicy;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,16 +18,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -41,47 +34,27 @@ import software.amazon.awssdk.services.sqs.model.Message;
 @ExtendWith(MotoExtension.class)
 class ConcurrentHandlersIT {
     private static final int INSTANCES = 10;
-    private static final String ACCOUNT = "111111111111";
+    private static final String ACCOUNT = MotoEstate.ACCOUNT;
     private static final String REGION = "eu-west-1";
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
     private Ec2Client ec2;
     private IamClient iam;
     private String vpc;
     private final List<String> arns = new ArrayList<>();
 
     @BeforeEach
-    void estate(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(AwsSettings.builder().endpoint(moto.endpoint()).homeRegion(Region.US_EAST_1)
-                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                .build(), Access.memberRole("SetupRole", null));
-        var account = setup.session("aws", ACCOUNT, REGION, "setup");
-        ec2 = account.ec2();
-        iam = account.iam();
-        iam.createRole(b -> b.roleName("shared-web").assumeRolePolicyDocument("{\"Version\":\"2012-10-17\","
-                + "\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},"
-                + "\"Action\":\"sts:AssumeRole\"}]}"));
-        iam.createInstanceProfile(b -> b.instanceProfileName("shared-web"));
-        iam.addRoleToInstanceProfile(b -> b.instanceProfileName("shared-web").roleName("shared-web"));
-        vpc = ec2.createVpc(b -> b.cidrBlock("10.50.0.0/16")).vpc().vpcId();
-        String subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.50.1.0/24")).subnet().subnetId();
-        String web = ec2.createSecurityGroup(b -> b.vpcId(vpc).groupName("web").description("web")).groupId();
-        String image = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
+    void estate(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        Network network = estate.account(ACCOUNT).network(REGION);
+        ec2 = network.ec2();
+        iam = network.account().iam();
+        vpc = network.vpcId();
+        String profile = network.instanceProfile("shared-web");
         for (int i = 0; i < INSTANCES; i++) {
-            // one launch each: moto associates the instance profile with the first instance of a launch only
-            String id = ec2.runInstances(b -> b.imageId(image).instanceType(InstanceType.T3_MICRO).minCount(1).maxCount(1)
-                    .subnetId(subnet).securityGroupIds(web).iamInstanceProfile(p -> p.name("shared-web")))
-                    .instances().get(0).instanceId();
-            arns.add("arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + id);
+            // launched the usual way, one at a time (moto associates the profile with a launch's first instance)
+            arns.add(network.arn(network.instance().securityGroupIds(network.appGroupId()).profile(profile).launch()));
         }
-    }
-
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
     }
 
     @Test
@@ -95,7 +68,7 @@ class ConcurrentHandlersIT {
             LockdownHandler handler = fixture.handler(env);
             functions.add(() -> {
                 start.await();
-                return HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+                return TestHandler.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
             });
         }
         ExecutorService pool = Executors.newFixedThreadPool(INSTANCES);
@@ -114,9 +87,9 @@ class ConcurrentHandlersIT {
         LockdownHandler phase2 = fixture.handler(env);
         for (int handled = 0; handled < INSTANCES; handled++) {
             Message message = nextPhase2();
-            JsonNode response = HandlerFixture.invoke(phase2, HandlerFixture.sqsEvent(message.messageId(), message.body()));
+            JsonNode response = TestHandler.invoke(phase2, TestHandler.sqsEvent(message.messageId(), message.body()));
             assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
-            fixture.sqs.deleteMessage(b -> b.queueUrl(fixture.phase2QueueUrl).receiptHandle(message.receiptHandle()));
+            fixture.sqs().deleteMessage(b -> b.queueUrl(fixture.phase2QueueUrl).receiptHandle(message.receiptHandle()));
         }
 
         List<String> policies = iam.listRolePolicies(b -> b.roleName("shared-web")).policyNames();
@@ -142,7 +115,7 @@ class ConcurrentHandlersIT {
     private Message nextPhase2() {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            List<Message> messages = fixture.sqs.receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
+            List<Message> messages = fixture.sqs().receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
                     .maxNumberOfMessages(1).waitTimeSeconds(1).visibilityTimeout(60)).messages();
             if (!messages.isEmpty()) {
                 return messages.get(0);

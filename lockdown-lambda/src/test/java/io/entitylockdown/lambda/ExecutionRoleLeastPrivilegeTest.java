@@ -19,12 +19,12 @@ import org.junit.jupiter.api.Test;
  * Lambda itself calls with it), and every member-role call the handler made is granted to the member role.
  *
  * <p>Runs in its own failsafe execution after this module's integration tests (post-integration-test, see
- * the pom), which have written {@code target/observed-handler-actions.txt} ({@link HandlerFixture#OBSERVED}).
+ * the pom), which have written {@code target/observed-handler-actions.txt} ({@link TestHandler#OBSERVED}).
  * The member role's half (template = strategies = calls seen by core's integration tests) is
  * {@code LeastPrivilegeTest} in lockdown-core.
  */
 class ExecutionRoleLeastPrivilegeTest {
-    static final Path HANDLER_OBSERVED = HandlerFixture.OBSERVED;
+    static final Path HANDLER_OBSERVED = TestHandler.OBSERVED;
 
     /** Calls the execution role makes itself (never the member role); they must be in the execution role's policy. */
     private static final Set<String> EXECUTION_ROLE_SERVICES = Set.of("sts", "sns", "sqs", "secretsmanager", "securityhub");

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSession;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,21 +26,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.StatusType;
 import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -56,16 +47,17 @@ import software.amazon.awssdk.services.sqs.model.Message;
 class FunctionJarIT {
     /** Lambda runs what it unzips, and code from S3 may be 250 MB unzipped; this build promises far less. */
     private static final long MAX_FUNCTION_JAR_BYTES = 25L * 1000 * 1000;
-    private static final String ACCOUNT = "111111111111";
+    private static final String ACCOUNT = MotoEstate.ACCOUNT;
     private static final String REGION = "eu-west-1";
 
     @Test
-    void functionJar_isSmall_andContainsEveryEntityType_inAnIsolatedClassLoader(MotoServer moto) throws Exception {
+    void functionJar_isSmall_andContainsEveryEntityType_inAnIsolatedClassLoader(MotoEstate moto) throws Exception {
         Path jar = functionJar();
         assertThat(Files.size(jar)).as("bytes of %s", jar).isLessThanOrEqualTo(MAX_FUNCTION_JAR_BYTES);
 
-        try (HandlerFixture fixture = new HandlerFixture(moto); Estate estate = new Estate(moto);
-                IsolatedFunction function = new IsolatedFunction(jar)) {
+        TestHandler fixture = TestHandler.deployOn(moto);
+        OneOfEachType estate = new OneOfEachType(moto.account(ACCOUNT));
+        try (IsolatedFunction function = new IsolatedFunction(jar)) {
             Map<String, String> env = new HashMap<>(fixture.environment());
             env.put("LOCKDOWN_WINDOW_SECONDS", "1");
             ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -73,13 +65,13 @@ class FunctionJarIT {
             List<String> responses = new ArrayList<>();
 
             for (String arn : List.of(estate.userArn, estate.roleArn, estate.functionArn, estate.instanceArn)) {
-                String response = function.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+                String response = function.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
                 responses.add(response);
                 assertThat(Json.mapper().readTree(response).at("/results/0/event").asText()).as(response)
                         .isEqualTo("succeeded");
             }
             Message phase2 = receivePhase2(fixture);
-            String isolated = function.invoke(handler, HandlerFixture.sqsEvent(phase2.messageId(), phase2.body()));
+            String isolated = function.invoke(handler, TestHandler.sqsEvent(phase2.messageId(), phase2.body()));
             responses.add(isolated);
             JsonNode isolation = Json.mapper().readTree(isolated);
             function.prime(REGION);
@@ -98,8 +90,8 @@ class FunctionJarIT {
             assertThat(estate.interfaceGroupRuleCounts()).isNotEmpty().containsOnly(0);
             // release and status through the topic, from the same pruned jar (other operations, other SDK classes)
             for (String operation : List.of("status", "release")) {
-                String response = function.invoke(handler, HandlerFixture.snsEvent(Map.of("Arn", estate.userArn,
-                        "ExternalId", HandlerFixture.EXTERNAL_ID, "Operation", operation), operation + " " + estate.userArn));
+                String response = function.invoke(handler, TestHandler.snsEvent(Map.of("Arn", estate.userArn,
+                        "ExternalId", TestHandler.EXTERNAL_ID, "Operation", operation), operation + " " + estate.userArn));
                 responses.add(response);
                 assertThat(Json.mapper().readTree(response).at("/results/0/event").asText()).as(response)
                         .isEqualTo("succeeded");
@@ -121,10 +113,10 @@ class FunctionJarIT {
         return jars.get(0);
     }
 
-    private static Message receivePhase2(HandlerFixture fixture) {
+    private static Message receivePhase2(TestHandler fixture) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            List<Message> messages = fixture.sqs.receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
+            List<Message> messages = fixture.sqs().receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
                     .maxNumberOfMessages(1).waitTimeSeconds(1)).messages();
             if (!messages.isEmpty()) {
                 return messages.get(0);
@@ -133,9 +125,8 @@ class FunctionJarIT {
         throw new AssertionError("The phase-2 message never became visible");
     }
 
-    /** One entity of each type in the member account, made and read back with the test's own SDK. */
-    private static final class Estate implements AutoCloseable {
-        final AccountSessions setup;
+    /** One entity of each type in the member account, and read-back of what their containment changed. */
+    private static final class OneOfEachType {
         final IamClient iam;
         final LambdaClient lambda;
         final Ec2Client ec2;
@@ -145,35 +136,17 @@ class FunctionJarIT {
         final String instanceArn;
         private final String instanceId;
 
-        Estate(MotoServer moto) {
-            setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                    Duration.ofSeconds(30), Duration.ofSeconds(90), 2), Access.memberRole("SetupRole", null));
-            AccountSession account = setup.session("aws", ACCOUNT, REGION, "setup");
+        OneOfEachType(EstateAccount account) {
             iam = account.iam();
-            lambda = account.lambda();
-            ec2 = account.ec2();
-            String lambdaTrust = trust("lambda.amazonaws.com");
-            userArn = iam.createUser(b -> b.userName("mallory")).user().arn();
-            iam.createAccessKey(b -> b.userName("mallory"));
-            roleArn = iam.createRole(b -> b.roleName("ci-deployer").assumeRolePolicyDocument(trust("ec2.amazonaws.com")))
-                    .role().arn();
-            String functionRole = iam.createRole(b -> b.roleName("billing-export-role")
-                    .assumeRolePolicyDocument(lambdaTrust)).role().arn();
-            functionArn = lambda.createFunction(b -> b.functionName("billing-export").runtime(Runtime.PYTHON3_12)
-                    .role(functionRole).handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip()))))
-                    .functionArn();
-            iam.createRole(b -> b.roleName("web-role").assumeRolePolicyDocument(trust("ec2.amazonaws.com")));
-            iam.createInstanceProfile(b -> b.instanceProfileName("web-profile"));
-            iam.addRoleToInstanceProfile(b -> b.instanceProfileName("web-profile").roleName("web-role"));
-            String vpc = ec2.createVpc(b -> b.cidrBlock("10.40.0.0/16")).vpc().vpcId();
-            String subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.40.1.0/24")).subnet().subnetId();
-            String image = ec2.describeImages(b -> b.owners("amazon").filters(Filter.builder().name("name")
-                    .values("amzn2-ami-hvm-*").build())).images().get(0).imageId();
-            instanceId = ec2.runInstances(b -> b.imageId(image).instanceType(InstanceType.T3_MICRO).subnetId(subnet)
-                    .minCount(1).maxCount(1).iamInstanceProfile(p -> p.name("web-profile")))
-                    .instances().get(0).instanceId();
-            instanceArn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+            lambda = account.lambda(REGION);
+            userArn = account.user("mallory").activeKey().create().arn();
+            roleArn = account.role("ci-deployer").trustedBy("ec2.amazonaws.com").create();
+            functionArn = account.function("billing-export").region(REGION)
+                    .role(account.role("billing-export-role").create()).create();
+            Network network = account.network(REGION);
+            ec2 = network.ec2();
+            instanceId = network.instance().profile(network.instanceProfile("web-profile")).launch().instanceId();
+            instanceArn = network.arn(instanceId);
         }
 
         /** The number of rules of every group on every interface of the instance. */
@@ -184,28 +157,6 @@ class FunctionJarIT {
                     counts.add(ec2.describeSecurityGroupRules(b -> b.filters(Filter.builder().name("group-id")
                             .values(group.groupId()).build())).securityGroupRules().size())));
             return counts;
-        }
-
-        private static String trust(String service) {
-            return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\""
-                    + service + "\"},\"Action\":\"sts:AssumeRole\"}]}";
-        }
-
-        private static byte[] zip() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-                zip.putNextEntry(new ZipEntry("index.py"));
-                zip.write("def handler(event, context):\n    return 'ok'\n".getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
-        }
-
-        @Override
-        public void close() {
-            setup.close();
         }
     }
 

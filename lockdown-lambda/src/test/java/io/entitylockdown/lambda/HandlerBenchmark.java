@@ -3,18 +3,15 @@ package io.entitylockdown.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.EntityArn;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.EstateAccount;
 import io.entitylockdown.testkit.FaultProxy;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import io.entitylockdown.testkit.RequestTimeline;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,16 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.ToLongFunction;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * How soon one SNS event through {@link LockdownHandler} puts the first deny in place, and how soon the
@@ -64,7 +53,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  */
 @ExtendWith(MotoExtension.class)
 class HandlerBenchmark {
-    static final String ACCOUNT = "111111111111";
+    static final String ACCOUNT = MotoEstate.ACCOUNT;
     static final String REGION = "eu-west-1";
     static final int RUNS = Integer.getInteger("benchmark.runs", 3);
     static final Duration LATENCY = Duration.ofMillis(Long.getLong("benchmark.latencyMs", 100));
@@ -74,18 +63,21 @@ class HandlerBenchmark {
     }
 
     @Test
-    void handler_perEntityType_coldAndWarm_throughALatencyProxy(MotoServer moto) throws Exception {
+    void handler_perEntityType_coldAndWarm_throughALatencyProxy(MotoEstate estate) throws Exception {
         String loadBefore = load();
         Map<String, IntFunction<String>> types = new LinkedHashMap<>();
         Map<String, List<Run>> results = new LinkedHashMap<>();
-        try (HandlerFixture fixture = new HandlerFixture(moto);
-                AccountSessions setup = new AccountSessions(setupSettings(moto), Access.memberRole("SetupRole", null));
-                FaultProxy proxy = FaultProxy.start(moto.endpoint())) {
-            Estate estate = new Estate(setup);
-            types.put("IAM user", estate::user);
-            types.put("IAM role", estate::role);
-            types.put("Lambda function", estate::function);
-            types.put("EC2 instance", estate::instance);
+        TestHandler fixture = TestHandler.deployOn(estate);
+        // entities in the member account, created directly in moto (not through the proxy)
+        EstateAccount account = estate.account(ACCOUNT);
+        try (FaultProxy proxy = FaultProxy.start(estate.endpoint())) {
+            types.put("IAM user", n -> account.user("bench-user-" + n).activeKey().create().arn());
+            types.put("IAM role", n -> account.role("bench-role-" + n).trustedBy("ec2.amazonaws.com").create());
+            types.put("Lambda function", n -> account.function("bench-fn-" + n).region(REGION)
+                    .role(account.role("bench-fn-role-" + n).create()).create());
+            // one interface in the VPC's default group, launched with --subnet-id alone
+            types.put("EC2 instance", n -> account.network(REGION).arn(account.network(REGION).instance()
+                    .securityGroupIds().launch()));
             proxy.latency(LATENCY);
             Map<String, String> env = new HashMap<>(fixture.environment());
             env.put("AWS_ENDPOINT_URL", proxy.endpoint().toString());
@@ -105,27 +97,16 @@ class HandlerBenchmark {
         write(table(results, loadBefore, load()));
     }
 
-    private static AwsSettings setupSettings(MotoServer moto) {
-        return AwsSettings.fromEnvironment(Map.of("AWS_REGION", "us-east-1"))
-                .withEndpoint(moto.endpoint())
-                .withCredentials(credentials())
-                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60), 3);
-    }
-
-    private static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-    }
-
     /** A handler configured like the deployed function (production retries and timeouts), sending through the proxy. */
     private static LockdownHandler handler(Map<String, String> env) {
-        AwsSettings aws = AwsSettings.fromEnvironment(env).withCredentials(credentials());
+        AwsSettings aws = AwsSettings.fromEnvironment(env).withCredentials(MotoEstate.testingCredentials());
         return new LockdownHandler(env, aws, Clock.systemUTC(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
     private static Run measure(LockdownHandler handler, String arn, FaultProxy proxy) throws IOException {
         proxy.resetCounts();
-        JsonNode response = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
         long done = System.nanoTime();
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
         assertThat(response.at("/results/0/report/verified").asBoolean()).as(response.toString()).isTrue();
@@ -179,67 +160,5 @@ class HandlerBenchmark {
         Path file = Path.of("target", "benchmark-handler.md");
         Files.createDirectories(file.getParent());
         Files.writeString(file, table);
-    }
-
-    /** Entities in the member account, created directly in moto (not through the proxy). */
-    static final class Estate {
-        private final IamClient iam;
-        private final LambdaClient lambda;
-        private final Ec2Client ec2;
-        private String subnet;
-        private String image;
-
-        Estate(AccountSessions setup) {
-            this.iam = setup.forEntity(EntityArn.parse("arn:aws:iam::" + ACCOUNT + ":user/setup")).iam();
-            this.lambda = setup.session("aws", ACCOUNT, REGION, "setup").lambda();
-            this.ec2 = setup.session("aws", ACCOUNT, REGION, "setup").ec2();
-        }
-
-        String user(int n) {
-            String name = "bench-user-" + n;
-            String arn = iam.createUser(b -> b.userName(name)).user().arn();
-            iam.createAccessKey(b -> b.userName(name));
-            return arn;
-        }
-
-        String role(int n) {
-            return iam.createRole(b -> b.roleName("bench-role-" + n).assumeRolePolicyDocument(trust("ec2.amazonaws.com")))
-                    .role().arn();
-        }
-
-        String function(int n) {
-            String role = iam.createRole(b -> b.roleName("bench-fn-role-" + n)
-                    .assumeRolePolicyDocument(trust("lambda.amazonaws.com"))).role().arn();
-            return lambda.createFunction(b -> b.functionName("bench-fn-" + n).runtime("python3.12").role(role)
-                    .handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip())))).functionArn();
-        }
-
-        String instance(int n) {
-            if (subnet == null) {
-                String vpc = ec2.createVpc(b -> b.cidrBlock("10.40.0.0/16")).vpc().vpcId();
-                subnet = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.40.1.0/24")).subnet().subnetId();
-                image = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
-            }
-            String id = ec2.runInstances(b -> b.imageId(image).instanceType("t3.micro").subnetId(subnet)
-                    .minCount(1).maxCount(1)).instances().get(0).instanceId();
-            return "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + id;
-        }
-
-        static String trust(String service) {
-            return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\""
-                    + service + "\"},\"Action\":\"sts:AssumeRole\"}]}";
-        }
-
-        static byte[] zip() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-                zip.putNextEntry(new ZipEntry("index.py"));
-                zip.write("def handler(event, context):\n    return 'ok'\n".getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
-        }
     }
 }

@@ -4,22 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.EntityArn;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.StatusType;
 
@@ -28,39 +19,30 @@ import software.amazon.awssdk.services.iam.model.StatusType;
 class HandlerContainmentIT {
     static final String USER_ARN = "arn:aws:iam::111111111111:user/alice";
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
     private IamClient memberIam;
 
     @BeforeEach
-    void deployAndSeed(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null));
-        memberIam = setup.forEntity(EntityArn.parse(USER_ARN)).iam();
+    void deployAndSeed(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        memberIam = estate.account().iam();
         memberIam.createUser(b -> b.userName("alice"));
         memberIam.createAccessKey(b -> b.userName("alice"));
     }
 
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
-    }
 
     @Test
     void handle_originalFormat_containsUserInSecondAccount_andAuditsStartedThenSucceeded() throws Exception {
-        JsonNode response = HandlerFixture.invoke(fixture.handler(),
-                HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(fixture.handler(),
+                TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
         JsonNode steps = response.at("/results/0/report/steps");
         assertThat(steps).isNotEmpty();
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(0).subject()).startsWith("Containment STARTED: IAM user alice in 111111111111");
-        HandlerFixture.Audit succeeded = audits.get(1);
+        TestHandler.Audit succeeded = audits.get(1);
         assertThat(succeeded.subject()).startsWith("Containment SUCCEEDED: IAM user alice in 111111111111")
                 .hasSizeLessThanOrEqualTo(100);
         assertThat(succeeded.body()).contains(USER_ARN, "Account:  111111111111", "What was done:",
@@ -75,25 +57,25 @@ class HandlerContainmentIT {
 
     @Test
     void handle_jsonBody_containsTheUser() throws Exception {
-        String body = "{\"arn\":\"" + USER_ARN + "\",\"externalId\":\"" + HandlerFixture.EXTERNAL_ID + "\"}";
+        String body = "{\"arn\":\"" + USER_ARN + "\",\"externalId\":\"" + TestHandler.EXTERNAL_ID + "\"}";
 
-        JsonNode response = HandlerFixture.invoke(fixture.handler(), HandlerFixture.snsEvent(Map.of(), body));
+        JsonNode response = TestHandler.invoke(fixture.handler(), TestHandler.snsEvent(Map.of(), body));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
     }
 
     @Test
     void handle_whenMemberRoleCannotBeAssumed_auditsFailedAndThrowsForRetry() throws Exception {
         LockdownHandler handler = fixture.handler(new StsAccessDenied());
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID)))
+        assertThatThrownBy(() -> TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID)))
                 .isInstanceOf(ContainmentFailedException.class)
                 .hasMessageContaining("IAM user alice in 111111111111")
-                .hasMessageNotContaining(HandlerFixture.EXTERNAL_ID);
+                .hasMessageNotContaining(TestHandler.EXTERNAL_ID);
 
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "failed");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "failed");
         assertThat(audits.get(1).subject()).startsWith("Containment FAILED: IAM user alice in 111111111111");
         assertThat(audits.get(1).body()).contains("What was NOT done:", "assume-member-role", "AccessDenied",
                 "Lambda will retry", "lockdown-member-role.yaml");
@@ -105,13 +87,13 @@ class HandlerContainmentIT {
     @Test
     void handle_twoRecords_handlesEveryOne() throws Exception {
         memberIam.createUser(b -> b.userName("bob"));
-        String alice = HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID);
-        String bob = HandlerFixture.originalEvent("arn:aws:iam::111111111111:user/bob", HandlerFixture.EXTERNAL_ID);
+        String alice = TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID);
+        String bob = TestHandler.originalEvent("arn:aws:iam::111111111111:user/bob", TestHandler.EXTERNAL_ID);
         JsonNode first = io.entitylockdown.core.Json.mapper().readTree(alice);
         ((com.fasterxml.jackson.databind.node.ArrayNode) first.get("Records"))
                 .add(io.entitylockdown.core.Json.mapper().readTree(bob).at("/Records/0"));
 
-        JsonNode response = HandlerFixture.invoke(fixture.handler(), io.entitylockdown.core.Json.write(first));
+        JsonNode response = TestHandler.invoke(fixture.handler(), io.entitylockdown.core.Json.write(first));
 
         assertThat(response.path("results")).extracting(r -> r.path("event").asText()).containsExactly("succeeded", "succeeded");
         assertThat(response.path("results")).extracting(r -> r.path("entity").asText())
@@ -123,12 +105,12 @@ class HandlerContainmentIT {
         Map<String, String> env = new java.util.HashMap<>(fixture.environment());
         env.put("LOCKDOWN_PROTECTED_PRINCIPALS", "arn:aws:iam::*:user/ali*");
 
-        JsonNode response = HandlerFixture.invoke(fixture.handler(env),
-                HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(fixture.handler(env),
+                TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(response.at("/results/0/event").asText()).isEqualTo("refused");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("refused");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("refused");
         assertThat(audits.get(0).subject()).startsWith("Containment REFUSED: IAM user alice in 111111111111");
         assertThat(audits.get(0).body()).contains("LOCKDOWN_PROTECTED_PRINCIPALS");
         assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
@@ -149,6 +131,6 @@ class HandlerContainmentIT {
             assertThat(line.has("durationMs")).isTrue();
             assertThat(line.path("requestId").asText()).isEqualTo("local");
         });
-        assertThat(fixture.logs()).doesNotContain(HandlerFixture.EXTERNAL_ID);
+        assertThat(fixture.logs()).doesNotContain(TestHandler.EXTERNAL_ID);
     }
 }

@@ -3,29 +3,22 @@ package io.entitylockdown.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.GroupIdentifier;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
@@ -37,12 +30,11 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  */
 @ExtendWith(MotoExtension.class)
 class HandlerEc2IT {
-    private static final String ACCOUNT = "111111111111";
+    private static final String ACCOUNT = MotoEstate.ACCOUNT;
     private static final String REGION = "eu-west-1";
     private static final int WINDOW = 2;
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
     private Ec2Client ec2;
     private String instanceId;
 
@@ -58,79 +50,81 @@ class HandlerEc2IT {
     };
 
     @BeforeEach
-    void instance(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null));
-        ec2 = setup.session("aws", ACCOUNT, REGION, "setup").ec2();
-        String vpcId = ec2.createVpc(b -> b.cidrBlock("10.20.0.0/16")).vpc().vpcId();
-        String subnetId = ec2.createSubnet(b -> b.vpcId(vpcId).cidrBlock("10.20.1.0/24")).subnet().subnetId();
-        String imageId = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
-        instanceId = ec2.runInstances(b -> b.imageId(imageId).instanceType(InstanceType.T3_MICRO).subnetId(subnetId)
-                .minCount(1).maxCount(1)).instances().get(0).instanceId();
+    void instance(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        Network network = estate.account(ACCOUNT).network(REGION);
+        ec2 = network.ec2();
+        instanceId = network.launchInstance().instanceId();
     }
 
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
-    }
-
-    @Test
-    void handle_ec2_appliesPhase1_schedulesPhase2WithTheWindow_andTheQueuedMessageIsolates() throws Exception {
+    /** The handler as deployed, with a window of {@link #WINDOW} seconds and no snapshots. */
+    private LockdownHandler handler() {
         Map<String, String> env = new java.util.HashMap<>(fixture.environment());
         env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(WINDOW));
         env.put("LOCKDOWN_SNAPSHOT", "false");
-        LockdownHandler handler = fixture.handler(env, sends);
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        return fixture.handler(env, sends);
+    }
 
-        JsonNode phase1 = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+    private String arn() {
+        return "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+    }
+
+    @Test
+    void handle_ec2_appliesPhase1_andSchedulesPhase2OnTheDelayQueueWithTheWindow() throws Exception {
+        String arn = arn();
+
+        JsonNode phase1 = TestHandler.invoke(handler(), TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
 
         assertThat(phase1.at("/results/0/event").asText()).as(phase1.toString()).isEqualTo("succeeded");
         assertThat(phase1.at("/results/0/report/nextPhase/phase").asText()).isEqualTo("isolate");
         assertThat(sent).singleElement().satisfies(request -> {
             assertThat(request.delaySeconds()).isEqualTo(WINDOW);
             assertThat(request.queueUrl()).isEqualTo(fixture.phase2QueueUrl);
-            assertThat(request.messageBody()).contains(arn).doesNotContain(HandlerFixture.EXTERNAL_ID);
+            assertThat(request.messageBody()).contains(arn).doesNotContain(TestHandler.EXTERNAL_ID);
         });
         assertThat(fixture.phase2Waiting()).isEqualTo(1);
         assertThat(groupsOfEveryInterface()).allSatisfy(groups -> assertThat(groups).singleElement()
                 .satisfies(g -> assertThat(rules(g.groupId())).isNotEmpty()));
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
+        assertThat(audits.get(1).body()).contains("schedule-phase-2: scheduled on the delay queue")
+                .contains("delay " + WINDOW + " s");
+    }
 
+    @Test
+    void handle_theQueuedPhase2Message_isolatesTheInstance_andIsAudited() throws Exception {
+        LockdownHandler handler = handler();
+        TestHandler.invoke(handler, TestHandler.originalEvent(arn(), TestHandler.EXTERNAL_ID));
+        fixture.audits();
         Message queued = receivePhase2();
-        JsonNode phase2 = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent(queued.messageId(), queued.body()));
+
+        JsonNode phase2 = TestHandler.invoke(handler, TestHandler.sqsEvent(queued.messageId(), queued.body()));
 
         assertThat(phase2.at("/results/0/event").asText()).as(phase2.toString()).isEqualTo("succeeded");
         assertThat(phase2.at("/results/0/report/operation").asText()).isEqualTo("isolate");
         assertThat(phase2.path("batchItemFailures")).isEmpty();
         assertThat(groupsOfEveryInterface()).allSatisfy(groups -> assertThat(groups).singleElement()
                 .satisfies(g -> assertThat(rules(g.groupId())).isEmpty()));
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded", "succeeded");
-        assertThat(audits.get(1).body()).contains("schedule-phase-2: scheduled on the delay queue")
-                .contains("delay " + WINDOW + " s");
-        assertThat(audits.get(2).subject()).startsWith("Phase-2 isolation SUCCEEDED: EC2 instance " + instanceId);
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("succeeded");
+        assertThat(audits.get(0).subject()).startsWith("Phase-2 isolation SUCCEEDED: EC2 instance " + instanceId);
     }
 
     @Test
     void handle_phase2DeliveredAgainAfterRelease_leavesTheReleasedInstanceAlone() throws Exception {
-        Map<String, String> env = new java.util.HashMap<>(fixture.environment());
-        env.put("LOCKDOWN_WINDOW_SECONDS", Integer.toString(WINDOW));
-        env.put("LOCKDOWN_SNAPSHOT", "false");
-        LockdownHandler handler = fixture.handler(env);
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        LockdownHandler handler = handler();
+        String arn = arn();
         List<String> original = groupsOfEveryInterface().stream()
                 .map(groups -> groups.stream().map(GroupIdentifier::groupId).sorted().toList().toString()).toList();
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(arn, HandlerFixture.EXTERNAL_ID));
+        TestHandler.invoke(handler, TestHandler.originalEvent(arn, TestHandler.EXTERNAL_ID));
         Message queued = receivePhase2();
-        HandlerFixture.invoke(handler, HandlerFixture.sqsEvent(queued.messageId(), queued.body()));
-        JsonNode released = HandlerFixture.invoke(handler, HandlerFixture.snsEvent(Map.of("Arn", arn,
-                "ExternalId", HandlerFixture.EXTERNAL_ID, "Operation", "release"), "release " + arn));
+        TestHandler.invoke(handler, TestHandler.sqsEvent(queued.messageId(), queued.body()));
+        JsonNode released = TestHandler.invoke(handler, TestHandler.snsEvent(Map.of("Arn", arn,
+                "ExternalId", TestHandler.EXTERNAL_ID, "Operation", "release"), "release " + arn));
         assertThat(released.at("/results/0/event").asText()).as(released.toString()).isEqualTo("succeeded");
 
         // SQS delivers at least once: the same signed phase-2 message arrives again, after the release
-        JsonNode late = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent(queued.messageId(), queued.body()));
+        JsonNode late = TestHandler.invoke(handler, TestHandler.sqsEvent(queued.messageId(), queued.body()));
 
         assertThat(late.at("/results/0/event").asText()).as(late.toString()).isEqualTo("succeeded");
         assertThat(late.at("/results/0/report/steps/1/detail").asText()).contains("was released at");
@@ -142,11 +136,11 @@ class HandlerEc2IT {
 
     @Test
     void handle_phase2MessageForAnotherInstance_isRejected() throws Exception {
-        String arn = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":instance/" + instanceId;
+        String arn = arn();
         String body = Phase2Message.create(arn, WINDOW, java.time.Instant.now(),
-                DeploymentSecret.ofNullable(HandlerFixture.EXTERNAL_ID)).toJson().replace(instanceId, "i-0123456789abcdef0");
+                DeploymentSecret.ofNullable(TestHandler.EXTERNAL_ID)).toJson().replace(instanceId, "i-0123456789abcdef0");
 
-        JsonNode response = HandlerFixture.invoke(fixture.handler(), HandlerFixture.sqsEvent("m-1", body));
+        JsonNode response = TestHandler.invoke(fixture.handler(), TestHandler.sqsEvent("m-1", body));
 
         assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
         assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
@@ -155,7 +149,7 @@ class HandlerEc2IT {
     private Message receivePhase2() {
         long deadline = System.nanoTime() + Duration.ofSeconds(WINDOW + 20).toNanos();
         while (System.nanoTime() < deadline) {
-            List<Message> messages = fixture.sqs.receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
+            List<Message> messages = fixture.sqs().receiveMessage(b -> b.queueUrl(fixture.phase2QueueUrl)
                     .maxNumberOfMessages(1).waitTimeSeconds(1)).messages();
             if (!messages.isEmpty()) {
                 return messages.get(0);

@@ -4,28 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.EntityArn;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.StatusType;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * The deployed function's ExternalId lives in Secrets Manager (moto's): it is read at the first request
@@ -37,37 +28,28 @@ class HandlerExternalIdSecretIT {
     private static final String USER_ARN = "arn:aws:iam::111111111111:user/alice";
     private static final String ROTATED = "rotated-external-id-0123456789";
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
     private IamClient memberIam;
     private final SteppingClock clock = new SteppingClock(Instant.parse("2026-11-28T21:00:00Z"));
 
     @BeforeEach
-    void deployAndSeed(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null));
-        memberIam = setup.forEntity(EntityArn.parse(USER_ARN)).iam();
+    void deployAndSeed(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        memberIam = estate.account().iam();
         memberIam.createUser(b -> b.userName("alice"));
         memberIam.createAccessKey(b -> b.userName("alice"));
     }
 
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
-    }
 
     @Test
     void secret_isReadAtTheFirstRequest_notWhenTheHandlerIsBuilt_andThenReused() throws Exception {
-        String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
 
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
 
         assertThat(fixture.calls.actions()).as("nothing is read while the handler is built (the snapshot)").isEmpty();
 
-        JsonNode first = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode first = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(first.at("/results/0/event").asText()).as(first.toString()).isEqualTo("succeeded");
         assertThat(fixture.calls.actions()).contains("secretsmanager:GetSecretValue", "sts:AssumeRole");
@@ -75,28 +57,28 @@ class HandlerExternalIdSecretIT {
                 .allSatisfy(key -> assertThat(key.status()).isEqualTo(StatusType.INACTIVE));
 
         fixture.calls.clear();
-        JsonNode second = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode second = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(second.at("/results/0/event").asText()).isEqualTo("succeeded");
         assertThat(fixture.calls.actions()).as("the value read before is reused").doesNotContain("secretsmanager:GetSecretValue");
-        assertThat(fixture.logs()).doesNotContain(HandlerFixture.EXTERNAL_ID);
+        assertThat(fixture.logs()).doesNotContain(TestHandler.EXTERNAL_ID);
     }
 
     @Test
     void secret_whenUnreadable_failsTheRequestForRetry_andChangesNothing() throws Exception {
-        String missing = "arn:aws:secretsmanager:us-east-1:" + HandlerFixture.SECURITY_ACCOUNT
+        String missing = "arn:aws:secretsmanager:us-east-1:" + TestHandler.SECURITY_ACCOUNT
                 + ":secret:entity-lockdown-external-id-AbCdEf";
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(missing), clock);
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(handler,
-                HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID)))
+        assertThatThrownBy(() -> TestHandler.invoke(handler,
+                TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID)))
                 .isInstanceOf(ContainmentFailedException.class)
                 .hasMessageContaining("could not be read from the secret " + missing);
 
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("failed");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("failed");
         assertThat(audits.get(0).body()).contains("Nothing was changed", "ResourceNotFoundException", "Lambda retries")
-                .doesNotContain(HandlerFixture.EXTERNAL_ID);
+                .doesNotContain(TestHandler.EXTERNAL_ID);
         assertThat(fixture.calls.actions()).doesNotContain("sts:AssumeRole");
         assertThat(memberIam.listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(key -> assertThat(key.status()).isEqualTo(StatusType.ACTIVE));
@@ -104,45 +86,41 @@ class HandlerExternalIdSecretIT {
 
     @Test
     void secret_rotated_takesEffectAfterMaxAge_withoutANewHandler() throws Exception {
-        String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
-        try (SecretsManagerClient secrets = fixture.secretsManager()) {
-            secrets.putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
-        }
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
+        fixture.secretsManager().putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
         fixture.audits();
 
         clock.advance(ExternalIdSource.MAX_AGE.minusMinutes(1));
-        JsonNode beforeMaxAge = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, ROTATED));
+        JsonNode beforeMaxAge = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, ROTATED));
         clock.advance(Duration.ofMinutes(2));
-        JsonNode afterMaxAge = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, ROTATED));
-        JsonNode oldValue = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode afterMaxAge = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, ROTATED));
+        JsonNode oldValue = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(beforeMaxAge.at("/results/0/event").asText()).isEqualTo("rejected");
         assertThat(afterMaxAge.at("/results/0/event").asText()).as(afterMaxAge.toString()).isEqualTo("succeeded");
         assertThat(oldValue.at("/results/0/event").asText()).isEqualTo("rejected");
-        assertThat(fixture.logs()).doesNotContain(ROTATED).doesNotContain(HandlerFixture.EXTERNAL_ID);
+        assertThat(fixture.logs()).doesNotContain(ROTATED).doesNotContain(TestHandler.EXTERNAL_ID);
     }
 
     @Test
     void phase2MessageSignedBeforeARotation_isStillTheFunctionsOwn_whileAForgedOneIsRejected() throws Exception {
-        String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
         String instance = "arn:aws:ec2:us-east-1:111111111111:instance/i-0123456789abcdef0";
         String signedBefore = Phase2Message.create(instance, 60, clock.instant(),
-                DeploymentSecret.ofNullable(HandlerFixture.EXTERNAL_ID)).toJson();
+                DeploymentSecret.ofNullable(TestHandler.EXTERNAL_ID)).toJson();
         String forged = Phase2Message.create(instance, 60, clock.instant(),
                 DeploymentSecret.ofNullable("never-this-deployments-secret-000")).toJson();
-        try (SecretsManagerClient secrets = fixture.secretsManager()) {
-            secrets.putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
-        }
+        fixture.secretsManager().putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
         clock.advance(ExternalIdSource.MAX_AGE.plusMinutes(1));
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, ROTATED));
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, ROTATED));
         fixture.audits();
 
-        JsonNode own = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent("p2-own", signedBefore));
-        JsonNode foreign = HandlerFixture.invoke(handler, HandlerFixture.sqsEvent("p2-forged", forged));
+        JsonNode own = TestHandler.invoke(handler, TestHandler.sqsEvent("p2-own", signedBefore));
+        JsonNode foreign = TestHandler.invoke(handler, TestHandler.sqsEvent("p2-forged", forged));
 
         assertThat(own.at("/results/0/event").asText()).as(own.toString()).isNotEqualTo("rejected");
         assertThat(own.at("/results/0/report/operation").asText()).isEqualTo("isolate");
@@ -152,16 +130,14 @@ class HandlerExternalIdSecretIT {
 
     @Test
     void secret_whenItCannotBeReadAgain_theValueReadBeforeStaysInForce() throws Exception {
-        String arn = fixture.createSecret("entity-lockdown-external-id", HandlerFixture.EXTERNAL_ID);
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
         LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
-        try (SecretsManagerClient secrets = fixture.secretsManager()) {
-            secrets.deleteSecret(b -> b.secretId(arn).forceDeleteWithoutRecovery(true));
-        }
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
+        fixture.secretsManager().deleteSecret(b -> b.secretId(arn).forceDeleteWithoutRecovery(true));
 
         clock.advance(ExternalIdSource.MAX_AGE.plusMinutes(1));
         fixture.calls.clear();
-        JsonNode response = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(fixture.calls.actions()).as("it did try again").contains("secretsmanager:GetSecretValue");
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");

@@ -8,41 +8,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
-import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.GroupIdentifier;
-import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.StatusType;
-import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
  * GuardDuty and Security Hub events, in the format AWS sends them (the sample events of the findings
@@ -55,26 +37,13 @@ class HandlerFindingsIT {
     private static final String EC2_REGION = "us-east-1";
     private static final String LAMBDA_REGION = "us-west-2";
 
-    private MotoServer moto;
-    private HandlerFixture fixture;
-    private AccountSessions setup;
-    /** Calls of this test's handlers; every call also goes to HandlerFixture.HANDLER_CALLS for the least-privilege test. */
-    private final CallRecorder calls = new CallRecorder();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private TestHandler fixture;
+    private EstateAccount account;
 
     @BeforeEach
-    void deploy(MotoServer moto) {
-        this.moto = moto;
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null));
-    }
-
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
+    void deploy(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        account = estate.account();
     }
 
     private Map<String, String> environment(String autoContainTypes) {
@@ -88,12 +57,7 @@ class HandlerFindingsIT {
     }
 
     private LockdownHandler handler(Map<String, String> env, ExecutionInterceptor... extra) {
-        List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(HandlerFixture.HANDLER_CALLS, calls));
-        interceptors.addAll(List.of(extra));
-        AwsSettings aws = new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), interceptors,
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2);
-        return new LockdownHandler(env, aws, Clock.systemUTC(), new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+        return fixture.handler(env, extra);
     }
 
     // --- GuardDuty ---------------------------------------------------------------------------------
@@ -103,7 +67,7 @@ class HandlerFindingsIT {
         String instanceId = instance();
         JsonNode event = with(load("guardduty-ec2-instance.json"), "/detail/resource/instanceDetails/instanceId", instanceId);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("CryptoCurrency:EC2/*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("CryptoCurrency:EC2/*")), Json.write(event));
 
         JsonNode result = response.at("/results/0");
         assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
@@ -114,8 +78,8 @@ class HandlerFindingsIT {
         assertThat(fixture.phase2Waiting()).isEqualTo(1);
         assertThat(groupsOfEveryInterface(instanceId)).allSatisfy(groups -> assertThat(groups).singleElement()
                 .satisfies(g -> assertThat(g.groupName()).isEqualTo("entity-lockdown-untracked")));
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(1).body()).contains("Acting on this finding because GuardDuty finding type "
                 + "CryptoCurrency:EC2/BitcoinTool.B!DNS matches 'CryptoCurrency:EC2/*'",
                 "Source:   GuardDuty finding 16afba5c5c43e07c9e3e5e2e544e95df", "schedule-phase-2: scheduled on the delay queue");
@@ -127,7 +91,7 @@ class HandlerFindingsIT {
         List<List<GroupIdentifier>> before = groupsOfEveryInterface(instanceId);
         JsonNode event = with(load("guardduty-ec2-instance.json"), "/detail/resource/instanceDetails/instanceId", instanceId);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("Backdoor:EC2/*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("Backdoor:EC2/*")), Json.write(event));
 
         JsonNode result = response.at("/results/0");
         assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("would_contain");
@@ -138,8 +102,8 @@ class HandlerFindingsIT {
         assertThat(ec2().describeInstanceAttribute(b -> b.instanceId(instanceId).attribute("disableApiTermination"))
                 .disableApiTermination().value()).isFalse();
         assertThat(fixture.phase2Waiting()).isZero();
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("would_contain");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("would_contain");
         assertThat(audits.get(0).subject()).startsWith("WOULD CONTAIN (dry run): EC2 instance " + instanceId);
         assertThat(audits.get(0).body()).contains("nothing was changed",
                 "finding type CryptoCurrency:EC2/BitcoinTool.B!DNS matches none of LOCKDOWN_GUARDDUTY_AUTO_CONTAIN_TYPES",
@@ -151,37 +115,37 @@ class HandlerFindingsIT {
         String functionArn = function("billing-export");
         JsonNode event = with(load("guardduty-lambda.json"), "/detail/resource/lambdaDetails/functionArn", functionArn);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("CryptoCurrency:Lambda/*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("CryptoCurrency:Lambda/*")), Json.write(event));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
-        assertThat(lambda().getFunctionConcurrency(b -> b.functionName("billing-export")).reservedConcurrentExecutions())
+        assertThat(account.lambda(LAMBDA_REGION).getFunctionConcurrency(b -> b.functionName("billing-export")).reservedConcurrentExecutions())
                 .isZero();
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
     }
 
     @Test
     void guardDutyRoot_isRefused_withWhatAPersonMustDo_andNothingIsCalledButTheAudit() throws Exception {
-        JsonNode response = HandlerFixture.invoke(handler(environment("*")), Json.write(load("guardduty-root.json")));
+        JsonNode response = TestHandler.invoke(handler(environment("*")), Json.write(load("guardduty-root.json")));
 
         assertThat(response.at("/results/0/outcome").asText()).isEqualTo("refused");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("refused");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("refused");
         assertThat(audits.get(0).subject()).isEqualTo("Finding needs a person: the root user of account 111111111111");
         assertThat(audits.get(0).body()).contains("Account:  111111111111", "What a person must do now:", "MFA", "SCP",
                 "Policy:IAMUser/RootCredentialUsage", "will not be retried");
-        assertThat(calls.actions()).containsExactly("sns:Publish");
+        assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
     }
 
     @Test
     void guardDutyUnsupportedResourceType_isAuditedOnce_neverRetried() throws Exception {
-        JsonNode response = HandlerFixture.invoke(handler(environment("*")), Json.write(load("guardduty-s3-bucket.json")));
+        JsonNode response = TestHandler.invoke(handler(environment("*")), Json.write(load("guardduty-s3-bucket.json")));
 
         assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
         assertThat(response.at("/results/0/summary").asText()).contains("Entity Lockdown contains EC2 instances");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("rejected");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("rejected");
         assertThat(audits.get(0).subject()).startsWith("Finding not supported: GuardDuty resource of type 'S3Bucket'");
-        assertThat(calls.actions()).containsExactly("sns:Publish");
+        assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
     }
 
     @Test
@@ -190,7 +154,7 @@ class HandlerFindingsIT {
         iam().createAccessKey(b -> b.userName("mallory"));
         ObjectNode event = severity(load("guardduty-iam-user.json"), 8);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("UnauthorizedAccess:IAMUser/*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("UnauthorizedAccess:IAMUser/*")), Json.write(event));
 
         JsonNode result = response.at("/results/0");
         assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
@@ -199,8 +163,8 @@ class HandlerFindingsIT {
         assertThat(userDenied("mallory")).isTrue();
         assertThat(iam().listAccessKeys(b -> b.userName("mallory")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(1).body()).contains("The finding names IAM user 'mallory' without its path; IAM says it is "
                 + arn);
     }
@@ -209,14 +173,14 @@ class HandlerFindingsIT {
     void guardDutyIamUser_thatDoesNotExist_isAuditedAsNotFound_neverRetried() throws Exception {
         ObjectNode event = severity(load("guardduty-iam-user.json"), 8);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("*")), Json.write(event));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("rejected");
         assertThat(response.at("/results/0/summary").asText()).contains("There is no IAM user named mallory in account "
                 + ACCOUNT);
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::subject).singleElement()
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::subject).singleElement()
                 .satisfies(subject -> assertThat(subject).startsWith("Finding not found: IAM user named 'mallory'"));
-        assertThat(calls.actions()).doesNotContain("iam:PutUserPolicy", "iam:UpdateAccessKey");
+        assertThat(fixture.calls.actions()).doesNotContain("iam:PutUserPolicy", "iam:UpdateAccessKey");
     }
 
     @Test
@@ -226,12 +190,12 @@ class HandlerFindingsIT {
         LockdownHandler handler = handler(environment("*"), new StsAccessDenied());
         String event = Json.write(severity(load("guardduty-iam-user.json"), 8));
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(handler, event)).isInstanceOf(ContainmentFailedException.class)
+        assertThatThrownBy(() -> TestHandler.invoke(handler, event)).isInstanceOf(ContainmentFailedException.class)
                 .hasMessageContaining("IAM user named 'mallory'").hasMessageContaining("could not be assumed");
 
         assertThat(userDenied("mallory")).isFalse();
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("failed");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("failed");
         assertThat(audits.get(0).body()).contains("Nothing was changed", "Lambda will retry this event");
     }
 
@@ -241,7 +205,7 @@ class HandlerFindingsIT {
         String roleId = iam().getRole(b -> b.roleName("ci-deployer")).role().roleId();
         ObjectNode event = severity(load("guardduty-assumed-role.json"), 8);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("Discovery:IAMUser/*")), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment("Discovery:IAMUser/*")), Json.write(event));
 
         JsonNode result = response.at("/results/0");
         assertThat(result.path("event").asText()).as(response.toString()).isEqualTo("succeeded");
@@ -249,8 +213,8 @@ class HandlerFindingsIT {
         assertThat(sessionCondition("ci-deployer", "build-4711")).isEqualTo(roleId + ":build-4711");
         assertThat(iam().listRolePolicies(b -> b.roleName("ci-deployer")).policyNames())
                 .as("the role itself is not denied").doesNotContain("EntityLockdownContainment");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(1).body()).contains("Only session 'build-4711' of role ci-deployer is denied",
                 "lockdown contain " + roleArn);
     }
@@ -259,12 +223,12 @@ class HandlerFindingsIT {
     void guardDutyAssumedRole_notMatchingTheAutoContainTypes_isOnlyADryRun() throws Exception {
         role("/", "ci-deployer");
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("Backdoor:EC2/*")),
+        JsonNode response = TestHandler.invoke(handler(environment("Backdoor:EC2/*")),
                 Json.write(severity(load("guardduty-assumed-role.json"), 8)));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("would_contain");
         assertThat(iam().listRolePolicies(b -> b.roleName("ci-deployer")).policyNames()).containsExactly("own");
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("would_contain");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("would_contain");
     }
 
     @Test
@@ -273,7 +237,7 @@ class HandlerFindingsIT {
         role("/", "app-server-role");
         String roleId = iam().getRole(b -> b.roleName("app-server-role")).role().roleId();
 
-        JsonNode response = HandlerFixture.invoke(handler(environment("UnauthorizedAccess:IAMUser/InstanceCredential*")),
+        JsonNode response = TestHandler.invoke(handler(environment("UnauthorizedAccess:IAMUser/InstanceCredential*")),
                 Json.write(load("guardduty-instance-credential-exfiltration.json")));
 
         JsonNode result = response.at("/results/0");
@@ -281,9 +245,9 @@ class HandlerFindingsIT {
         assertThat(result.path("entity").asText())
                 .isEqualTo("arn:aws:sts::111111111111:assumed-role/app-server-role/i-0f1e2d3c4b5a69788");
         assertThat(sessionCondition("app-server-role", "i-0f1e2d3c4b5a69788")).isEqualTo(roleId + ":i-0f1e2d3c4b5a69788");
-        assertThat(calls.actions()).noneMatch(action -> action.startsWith("ec2:"));
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(fixture.calls.actions()).noneMatch(action -> action.startsWith("ec2:"));
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(1).body()).contains("instance-profile credentials of EC2 instance i-0f1e2d3c4b5a69788",
                 "The instance and its network are NOT touched",
                 "lockdown contain arn:aws:ec2:us-east-1:111111111111:instance/i-0f1e2d3c4b5a69788");
@@ -291,14 +255,14 @@ class HandlerFindingsIT {
 
     @Test
     void eventOfAnotherSource_isRejectedAndAudited() throws Exception {
-        JsonNode response = HandlerFixture.invoke(handler(environment(null)),
+        JsonNode response = TestHandler.invoke(handler(environment(null)),
                 Json.write(load("eventbridge-ec2-state-change.json")));
 
         assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("rejected");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("rejected");
         assertThat(audits.get(0).body()).contains("'aws.ec2'", "lambda:InvokeFunction");
-        assertThat(calls.actions()).containsExactly("sns:Publish");
+        assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
     }
 
     @Test
@@ -312,12 +276,12 @@ class HandlerFindingsIT {
     // --- Security Hub custom action ----------------------------------------------------------------
 
     @Test
-    void customAction_containsTheSupportedResources_andMarksEachFindingNotified() throws Exception {
+    void customAction_containsTheSupportedResources_andRejectsTheRest() throws Exception {
         user("alice");
         function("billing-export");
         SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment(null), securityHub),
+        JsonNode response = TestHandler.invoke(handler(environment(null), securityHub),
                 Json.write(load("securityhub-custom-action.json")));
 
         assertThat(response.path("results")).extracting(r -> r.path("event").asText())
@@ -326,10 +290,20 @@ class HandlerFindingsIT {
                 .as("the containment policy denies everything").contains("EntityLockdownContainment");
         assertThat(iam().listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
-        assertThat(lambda().getFunctionConcurrency(b -> b.functionName("billing-export")).reservedConcurrentExecutions())
-                .isZero();
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event)
+        assertThat(account.lambda(LAMBDA_REGION).getFunctionConcurrency(b -> b.functionName("billing-export"))
+                .reservedConcurrentExecutions()).isZero();
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event)
                 .containsExactly("started", "succeeded", "started", "succeeded", "rejected");
+    }
+
+    @Test
+    void customAction_marksEachFindingNotified_withANoteOfWhatWasDone() throws Exception {
+        user("alice");
+        function("billing-export");
+        SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
+
+        JsonNode response = TestHandler.invoke(handler(environment(null), securityHub),
+                Json.write(load("securityhub-custom-action.json")));
 
         assertThat(securityHub.sent()).hasSize(2).allSatisfy(sent -> {
             assertThat(sent.method()).isEqualTo("PATCH");
@@ -353,7 +327,7 @@ class HandlerFindingsIT {
             assertThat(r.at("/securityHubUpdate/updated").asBoolean()).isTrue();
             assertThat(r.at("/securityHubUpdate/workflowStatus").asText()).isEqualTo("NOTIFIED");
         });
-        assertThat(calls.actions()).contains("securityhub:BatchUpdateFindings");
+        assertThat(fixture.calls.actions()).contains("securityhub:BatchUpdateFindings");
     }
 
     @Test
@@ -363,7 +337,7 @@ class HandlerFindingsIT {
         function("billing-export");
         SecurityHubStandIn motoAnswers = new SecurityHubStandIn(SecurityHubStandIn.Answer.MOTO);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment(null), motoAnswers),
+        JsonNode response = TestHandler.invoke(handler(environment(null), motoAnswers),
                 Json.write(load("securityhub-custom-action.json")));
 
         assertThat(motoAnswers.sent()).isNotEmpty();
@@ -375,8 +349,8 @@ class HandlerFindingsIT {
         });
         assertThat(iam().listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.INACTIVE));
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event)
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event)
                 .containsExactly("started", "succeeded", "started", "succeeded", "rejected", "failed", "failed");
         assertThat(audits.get(5).subject()).startsWith("Security Hub finding NOT updated: arn:aws:securityhub:us-east-1");
         assertThat(audits.get(5).body()).contains("The containment stands", "securityhub:BatchUpdateFindings",
@@ -391,11 +365,11 @@ class HandlerFindingsIT {
         ObjectNode event = load("securityhub-custom-action.json");
         ((com.fasterxml.jackson.databind.node.ArrayNode) event.at("/detail/findings")).remove(1);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment(null), unprocessed), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment(null), unprocessed), Json.write(event));
 
         assertThat(response.at("/results/0/securityHubUpdate/problem").asText())
                 .isEqualTo("securityhub:BatchUpdateFindings did not process the finding: FindingNotFound Finding not found");
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded",
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded",
                 "failed");
     }
 
@@ -407,12 +381,12 @@ class HandlerFindingsIT {
         ((com.fasterxml.jackson.databind.node.ArrayNode) event.at("/detail/findings")).remove(1);
         LockdownHandler handler = handler(environment(null), new StsAccessDenied(), securityHub);
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(handler, Json.write(event)))
+        assertThatThrownBy(() -> TestHandler.invoke(handler, Json.write(event)))
                 .isInstanceOf(ContainmentFailedException.class).hasMessageContaining("IAM user alice in 111111111111");
 
         assertThat(iam().listAccessKeys(b -> b.userName("alice")).accessKeyMetadata())
                 .allSatisfy(k -> assertThat(k.status()).isEqualTo(StatusType.ACTIVE));
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "failed");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "failed");
         assertThat(securityHub.sent()).singleElement().satisfies(sent -> assertThat(sent.body().at("/Note/Text").asText())
                 .startsWith("Entity Lockdown: NOT contained (failed; Lambda retries): IAM user alice in 111111111111"));
     }
@@ -435,7 +409,7 @@ class HandlerFindingsIT {
         with(event, "/detail/findings/3/Resources/0/Id", "AWS::IAM::AccessKey:" + leakedKey);
         SecurityHubStandIn securityHub = new SecurityHubStandIn(SecurityHubStandIn.Answer.PROCESSED);
 
-        JsonNode response = HandlerFixture.invoke(handler(environment(null), securityHub), Json.write(event));
+        JsonNode response = TestHandler.invoke(handler(environment(null), securityHub), Json.write(event));
 
         assertThat(response.path("results")).extracting(r -> r.path("entity").asText() + " " + r.path("event").asText())
                 .as(response.toString()).containsExactly(
@@ -452,7 +426,7 @@ class HandlerFindingsIT {
         assertThat(securityHub.sent()).hasSize(4);
         assertThat(securityHub.sent().get(3).body().at("/Note/Text").asText()).contains(
                 "contained: IAM user build/leaky-bot in 111111111111", "refused, a person must act");
-        assertThat(fixture.audits()).filteredOn(a -> a.event().equals("succeeded")).extracting(HandlerFixture.Audit::body)
+        assertThat(fixture.audits()).filteredOn(a -> a.event().equals("succeeded")).extracting(TestHandler.Audit::body)
                 .anySatisfy(body -> assertThat(body).contains("The finding names access key " + leakedKey
                         + "; it belongs to IAM user " + leaky));
     }
@@ -460,33 +434,22 @@ class HandlerFindingsIT {
     // --- estate ------------------------------------------------------------------------------------
 
     private Ec2Client ec2() {
-        return setup.session("aws", ACCOUNT, EC2_REGION, "setup").ec2();
+        return account.ec2(EC2_REGION);
     }
 
     private IamClient iam() {
-        return setup.session("aws", ACCOUNT, EC2_REGION, "setup").iam();
-    }
-
-    private LambdaClient lambda() {
-        return setup.session("aws", ACCOUNT, LAMBDA_REGION, "setup").lambda();
+        return account.iam();
     }
 
     private String instance() {
-        String vpcId = ec2().createVpc(b -> b.cidrBlock("10.20.0.0/16")).vpc().vpcId();
-        String subnetId = ec2().createSubnet(b -> b.vpcId(vpcId).cidrBlock("10.20.1.0/24")).subnet().subnetId();
-        String imageId = ec2().describeImages(b -> b.owners("amazon")).images().get(0).imageId();
-        return ec2().runInstances(b -> b.imageId(imageId).instanceType(InstanceType.T3_MICRO).subnetId(subnetId)
-                .minCount(1).maxCount(1)).instances().get(0).instanceId();
+        return account.network(EC2_REGION).launchInstance().instanceId();
     }
 
     /** A role with a path and an inline policy of its own; returns its ARN. */
     private String role(String path, String name) {
-        String arn = iam().createRole(b -> b.path(path).roleName(name).assumeRolePolicyDocument(
-                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
-                        + "\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
-        iam().putRolePolicy(b -> b.roleName(name).policyName("own").policyDocument("{\"Version\":\"2012-10-17\","
-                + "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"));
-        return arn;
+        return account.role(name).path(path).trustedBy("ec2.amazonaws.com").inlinePolicy("own",
+                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
+                        + "\"Resource\":\"*\"}]}").create();
     }
 
     /** The aws:userid the session policy of that session on that role denies (it denies nothing else). */
@@ -521,16 +484,11 @@ class HandlerFindingsIT {
     }
 
     private void user(String name) {
-        iam().createUser(b -> b.userName(name));
-        iam().createAccessKey(b -> b.userName(name));
+        account.user(name).activeKey().create();
     }
 
     private String function(String name) {
-        String roleArn = iam().createRole(b -> b.roleName(name + "-role").assumeRolePolicyDocument(
-                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
-                        + "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
-        return lambda().createFunction(b -> b.functionName(name).runtime(Runtime.PYTHON3_12).role(roleArn)
-                .handler("index.handler").code(c -> c.zipFile(SdkBytes.fromByteArray(zip())))).functionArn();
+        return account.function(name).region(LAMBDA_REGION).role(account.role(name + "-role").create()).create();
     }
 
     private List<List<GroupIdentifier>> groupsOfEveryInterface(String instanceId) {
@@ -541,7 +499,7 @@ class HandlerFindingsIT {
 
     private List<JsonNode> logLines(String event) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : logBytes.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (String line : fixture.logs().split("\n")) {
             if (!line.isBlank()) {
                 JsonNode parsed = Json.mapper().readTree(line);
                 if (parsed.path("event").asText().equals(event)) {
@@ -550,17 +508,5 @@ class HandlerFindingsIT {
             }
         }
         return lines;
-    }
-
-    private static byte[] zip() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            zip.putNextEntry(new ZipEntry("index.py"));
-            zip.write("def handler(event, context):\n    return 'ok'\n".getBytes(StandardCharsets.UTF_8));
-            zip.closeEntry();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 }

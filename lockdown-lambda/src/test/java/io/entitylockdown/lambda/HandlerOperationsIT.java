@@ -4,29 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.EntityType;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
+import io.entitylockdown.core.iam.ContainmentPolicy;
 import io.entitylockdown.core.report.StepOutcome;
 import io.entitylockdown.core.strategy.ContainmentStrategy;
 import io.entitylockdown.core.strategy.EntityContext;
-import io.entitylockdown.core.iam.ContainmentPolicy;
 import io.entitylockdown.core.strategy.StrategyRegistry;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 
 /**
@@ -38,45 +29,36 @@ import software.amazon.awssdk.services.iam.IamClient;
 class HandlerOperationsIT {
     private static final String USER_ARN = "arn:aws:iam::111111111111:user/alice";
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
     private IamClient memberIam;
 
     @BeforeEach
-    void deployAndSeed(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(new AwsSettings(moto.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2), Access.memberRole("SetupRole", null));
-        memberIam = setup.forEntity(EntityArn.parse(USER_ARN)).iam();
+    void deployAndSeed(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        memberIam = estate.account().iam();
         memberIam.createUser(b -> b.userName("alice"));
         memberIam.createAccessKey(b -> b.userName("alice"));
     }
 
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
-    }
 
     private static String request(String operation) {
-        return HandlerFixture.snsEvent(Map.of("Arn", USER_ARN, "ExternalId", HandlerFixture.EXTERNAL_ID,
+        return TestHandler.snsEvent(Map.of("Arn", USER_ARN, "ExternalId", TestHandler.EXTERNAL_ID,
                 "Operation", operation), operation + " " + USER_ARN);
     }
 
     @Test
     void release_throughTheTopic_undoesTheContainment_andIsAuditedLikeIt() throws Exception {
         LockdownHandler handler = fixture.handler();
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
         assertThat(aliceDenied()).isTrue();
         fixture.audits();
 
-        JsonNode response = HandlerFixture.invoke(handler, request("release"));
+        JsonNode response = TestHandler.invoke(handler, request("release"));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
         assertThat(response.at("/results/0/report/operation").asText()).isEqualTo("release");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(audits.get(0).subject()).startsWith("Release STARTED: IAM user alice in 111111111111");
         assertThat(audits.get(1).subject()).startsWith("Release SUCCEEDED: IAM user alice in 111111111111");
         assertThat(aliceDenied()).isFalse();
@@ -85,17 +67,17 @@ class HandlerOperationsIT {
     @Test
     void status_throughTheTopic_reportsAndChangesNothing() throws Exception {
         LockdownHandler handler = fixture.handler();
-        HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
         fixture.audits();
         fixture.calls.clear();
 
-        JsonNode response = HandlerFixture.invoke(handler, HandlerFixture.snsEvent(Map.of(),
-                "{\"arn\":\"" + USER_ARN + "\",\"externalId\":\"" + HandlerFixture.EXTERNAL_ID + "\",\"operation\":\"status\"}"));
+        JsonNode response = TestHandler.invoke(handler, TestHandler.snsEvent(Map.of(),
+                "{\"arn\":\"" + USER_ARN + "\",\"externalId\":\"" + TestHandler.EXTERNAL_ID + "\",\"operation\":\"status\"}"));
 
         assertThat(response.at("/results/0/report/operation").asText()).as(response.toString()).isEqualTo("status");
         assertThat(response.at("/results/0/event").asText()).isEqualTo("succeeded");
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("succeeded");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("succeeded");
         assertThat(audits.get(0).subject()).startsWith("Status SUCCEEDED: IAM user alice");
         assertThat(fixture.calls.actions()).as("read-only, besides the audit").allSatisfy(action -> assertThat(action)
                 .matches("sts:AssumeRole|sns:Publish|iam:(Get|List)\\w+"));
@@ -106,23 +88,23 @@ class HandlerOperationsIT {
     void release_whenTheMemberRoleCannotBeAssumed_isAuditedFailedAndRetried() throws Exception {
         LockdownHandler handler = fixture.handler(new StsAccessDenied());
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(handler, request("release")))
+        assertThatThrownBy(() -> TestHandler.invoke(handler, request("release")))
                 .isInstanceOf(ContainmentFailedException.class).hasMessageContaining("IAM user alice in 111111111111");
 
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "failed");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "failed");
     }
 
     @Test
     void refusedReport_isAuditedRefused_andNeverFailsTheInvocation() throws Exception {
         LockdownHandler handler = fixture.handler(fixture.environment(), StrategyRegistry.of(new RefusingStrategy()));
 
-        JsonNode response = HandlerFixture.invoke(handler, HandlerFixture.originalEvent(USER_ARN, HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(handler, TestHandler.originalEvent(USER_ARN, TestHandler.EXTERNAL_ID));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("refused");
         assertThat(response.at("/results/0/outcome").asText()).isEqualTo("refused");
         assertThat(response.path("batchItemFailures")).isEmpty();
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).extracting(HandlerFixture.Audit::event).containsExactly("started", "refused");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("started", "refused");
         assertThat(audits.get(1).body()).contains("REFUSED", "the execution role is protected")
                 .doesNotContain("Lambda will retry");
     }

@@ -4,30 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.Json;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.iam.ContainmentPolicy;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.GetUserRequest;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -38,25 +31,17 @@ import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
  */
 @ExtendWith(MotoExtension.class)
 class HandlerOrderAndBatchIT {
-    private static final String ACCOUNT = "111111111111";
+    private static final String ACCOUNT = MotoEstate.ACCOUNT;
 
-    private HandlerFixture fixture;
-    private AccountSessions setup;
+    private TestHandler fixture;
+    private EstateAccount account;
     private IamClient memberIam;
 
     @BeforeEach
-    void deploy(MotoServer moto) {
-        fixture = new HandlerFixture(moto);
-        setup = new AccountSessions(AwsSettings.builder().endpoint(moto.endpoint()).homeRegion(Region.US_EAST_1)
-                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                .build(), Access.memberRole("SetupRole", null));
-        memberIam = setup.forEntity(EntityArn.parse(arn("setup"))).iam();
-    }
-
-    @AfterEach
-    void close() {
-        setup.close();
-        fixture.close();
+    void deploy(MotoEstate estate) {
+        fixture = TestHandler.deployOn(estate);
+        account = estate.account(ACCOUNT);
+        memberIam = account.iam();
     }
 
     private static String arn(String user) {
@@ -64,8 +49,7 @@ class HandlerOrderAndBatchIT {
     }
 
     private void user(String name) {
-        memberIam.createUser(b -> b.userName(name));
-        memberIam.createAccessKey(b -> b.userName(name));
+        account.user(name).activeKey().create();
     }
 
     private boolean denied(String name) {
@@ -101,12 +85,12 @@ class HandlerOrderAndBatchIT {
             }
         };
 
-        JsonNode response = HandlerFixture.invoke(fixture.handler(order),
-                HandlerFixture.originalEvent(arn("alice"), HandlerFixture.EXTERNAL_ID));
+        JsonNode response = TestHandler.invoke(fixture.handler(order),
+                TestHandler.originalEvent(arn("alice"), TestHandler.EXTERNAL_ID));
 
         assertThat(response.at("/results/0/event").asText()).as(response.toString()).isEqualTo("succeeded");
         assertThat(publishWaitedForTheDeny).as("the deny went out while 'started' was held").isTrue();
-        assertThat(fixture.audits()).extracting(HandlerFixture.Audit::event).containsExactly("started", "succeeded");
+        assertThat(fixture.audits()).extracting(TestHandler.Audit::event).containsExactly("started", "succeeded");
         assertThat(denied("alice")).isTrue();
     }
 
@@ -126,18 +110,18 @@ class HandlerOrderAndBatchIT {
         };
         List<String> records = new ArrayList<>();
         for (String name : List.of("first", "poisoned", "last")) {
-            records.add(HandlerFixture.originalEvent(arn(name), HandlerFixture.EXTERNAL_ID));
+            records.add(TestHandler.originalEvent(arn(name), TestHandler.EXTERNAL_ID));
         }
         String event = combined(records);
 
-        assertThatThrownBy(() -> HandlerFixture.invoke(fixture.handler(poison), event))
+        assertThatThrownBy(() -> TestHandler.invoke(fixture.handler(poison), event))
                 .isInstanceOf(ContainmentFailedException.class).hasMessageContaining("IAM user poisoned")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("IAM user first", "IAM user last"));
 
         assertThat(denied("first")).isTrue();
         assertThat(denied("last")).isTrue();
-        List<HandlerFixture.Audit> audits = fixture.audits();
-        assertThat(audits).filteredOn(a -> a.subject().contains("poisoned")).extracting(HandlerFixture.Audit::event)
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).filteredOn(a -> a.subject().contains("poisoned")).extracting(TestHandler.Audit::event)
                 .containsExactly("started", "failed");
         assertThat(audits).filteredOn(a -> a.event().equals("succeeded")).hasSize(2);
     }

@@ -8,11 +8,13 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension: provides the JVM-wide {@link MotoServer} (parameter injection) and resets it
- * before each test. When moto is missing the tests are skipped on a developer machine, and fail when
- * {@code CI=true}: CI must never pass without having run the integration tests.
+ * JUnit 5 extension: provides the JVM-wide {@link MotoServer} and resets it before each test, and hands
+ * a test (and its {@code @BeforeEach} methods) one {@link MotoEstate} on that server, closed after the
+ * test. Both by parameter injection. When moto is missing the tests are skipped on a developer machine,
+ * and fail when {@code CI=true}: CI must never pass without having run the integration tests.
  */
 public final class MotoExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(MotoExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -26,11 +28,17 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == MotoServer.class;
+        Class<?> type = parameter.getParameter().getType();
+        return type == MotoServer.class || type == MotoEstate.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (parameter.getParameter().getType() == MotoEstate.class) {
+            // one per test, shared with its @BeforeEach methods; the store closes it after the test
+            return context.getStore(NAMESPACE).getOrComputeIfAbsent(MotoEstate.class, k -> MotoEstate.on(server()),
+                    MotoEstate.class);
+        }
         return server();
     }
 

@@ -65,15 +65,6 @@ public record AwsSettings(
         }
     }
 
-    /**
-     * The positional form, with the default retry mode. Prefer {@link #builder()}: it names every value.
-     */
-    public AwsSettings(URI endpointOverride, Region homeRegion, AwsCredentialsProvider baseCredentials,
-            List<ExecutionInterceptor> interceptors, Duration attemptTimeout, Duration callTimeout, int maxAttempts) {
-        this(endpointOverride, homeRegion, baseCredentials, interceptors, attemptTimeout, callTimeout, maxAttempts,
-                DEFAULT_RETRY_MODE);
-    }
-
     /** A builder with the defaults: AWS endpoints, the default credentials chain, 5 attempts in standard mode. */
     public static Builder builder() {
         return new Builder();

@@ -62,9 +62,10 @@ class AwsSettingsTest {
     }
 
     @Test
-    void positionalConstructor_usesTheDefaultRetryMode() {
-        AwsSettings settings = new AwsSettings(null, Region.US_EAST_1, AnonymousCredentialsProvider.create(), null,
-                null, null, 2);
+    void missingTimeoutsAndRetryMode_fallBackToTheDefaults() {
+        AwsSettings settings = AwsSettings.builder().homeRegion(Region.US_EAST_1)
+                .credentials(AnonymousCredentialsProvider.create()).interceptors(List.of()).attemptTimeout(null)
+                .callTimeout(null).retryMode(null).maxAttempts(2).build();
 
         assertThat(settings.retryMode()).isEqualTo(RetryMode.STANDARD);
         assertThat(settings.attemptTimeout()).isEqualTo(AwsSettings.DEFAULT_ATTEMPT_TIMEOUT);

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +44,9 @@ class InjectedErrorParsingTest {
             closed = URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
         proxy = FaultProxy.start(closed);
-        settings = new AwsSettings(proxy.endpoint(), Region.US_EAST_1,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")), List.of(),
-                Duration.ofSeconds(5), Duration.ofSeconds(20), 2);
+        settings = AwsSettings.builder().endpoint(proxy.endpoint()).homeRegion(Region.US_EAST_1)
+                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+                .attemptTimeout(Duration.ofSeconds(5)).callTimeout(Duration.ofSeconds(20)).maxAttempts(2).build();
     }
 
     @AfterEach

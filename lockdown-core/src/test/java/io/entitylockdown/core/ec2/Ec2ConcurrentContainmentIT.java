@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
-import io.entitylockdown.core.record.EntityRecords;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,20 +20,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.guard.Guardrails;
-import io.entitylockdown.core.report.StepStatus;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 
@@ -41,31 +41,33 @@ import software.amazon.awssdk.services.ec2.model.NetworkInterface;
  */
 @ExtendWith(MotoExtension.class)
 class Ec2ConcurrentContainmentIT {
-    static final String ACCOUNT = "111111111111";
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
 
     @ParameterizedTest(name = "{0} concurrent containments")
     @ValueSource(ints = {2, 5})
-    void contain_sameInstanceConcurrently_endsAsOneContainment_andReleaseRestoresOriginals(int runs, MotoServer moto)
+    void contain_sameInstanceConcurrently_endsAsOneContainment_andReleaseRestoresOriginals(int runs, MotoEstate estate)
             throws Exception {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            String role = lab.profileWithRole("shared-web");
-            Instance instance = lab.instance(2, role);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            String role = net.instanceProfile("shared-web");
+            Instance instance = net.instance().interfaces(2).profile(role).launch();
             String id = instance.instanceId();
-            String second = lab.interfaces(id).stream().filter(n -> n.attachment().deviceIndex() == 1).findFirst()
+            String second = net.interfaces(id).stream().filter(n -> n.attachment().deviceIndex() == 1).findFirst()
                     .orElseThrow().networkInterfaceId();
             // Different originals per interface, so that a record swapped between interfaces would show.
-            lab.ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(second).groups(lab.adminGroupId));
-            Map<String, List<String>> original = groupsById(lab, id);
+            net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(second).groups(net.adminGroupId()));
+            Map<String, List<String>> original = groupsById(net, id);
 
-            List<ContainmentReport> reports = concurrently(runs, () -> engine.contain(lab.arn(instance),
+            List<ContainmentReport> reports = concurrently(runs, () -> engine.contain(net.arn(instance),
                     ContainmentOptions.defaults()));
 
-            assertOneContainment(lab, engine, instance, role, original, reports);
+            assertOneContainment(net, engine, instance, role, original, reports);
         }
     }
 
@@ -76,7 +78,7 @@ class Ec2ConcurrentContainmentIT {
      * the first run learned (its snapshot set, the roles it denied); the re-read before writing keeps it.
      */
     @Test
-    void contain_lateRunWritesItsRecordAfterTheFirstRunFinished_keepsTheFirstRunsRecord(MotoServer moto)
+    void contain_lateRunWritesItsRecordAfterTheFirstRunFinished_keepsTheFirstRunsRecord(MotoEstate estate)
             throws Exception {
         CountDownLatch firstDone = new CountDownLatch(1);
         CountDownLatch lateReadInstance = new CountDownLatch(1);
@@ -103,31 +105,31 @@ class Ec2ConcurrentContainmentIT {
                 }
             }
         };
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine first = Ec2Lab.engine(moto);
-                LockdownEngine late = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), gate)) {
-            String role = lab.profileWithRole("gated-web");
-            Instance instance = lab.instance(2, role);
+        Network net = estate.account().network();
+        try (LockdownEngine first = TestEngine.builder(estate).interceptor(CALLS).build(); LockdownEngine late = TestEngine.builder(estate).interceptor(CALLS, gate).build()) {
+            String role = net.instanceProfile("gated-web");
+            Instance instance = net.instance().interfaces(2).profile(role).launch();
             String id = instance.instanceId();
-            String second = lab.interfaces(id).stream().filter(n -> n.attachment().deviceIndex() == 1).findFirst()
+            String second = net.interfaces(id).stream().filter(n -> n.attachment().deviceIndex() == 1).findFirst()
                     .orElseThrow().networkInterfaceId();
-            lab.ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(second).groups(lab.adminGroupId));
-            Map<String, List<String>> original = groupsById(lab, id);
+            net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(second).groups(net.adminGroupId()));
+            Map<String, List<String>> original = groupsById(net, id);
             ExecutorService pool = Executors.newSingleThreadExecutor();
             try {
-                Future<ContainmentReport> lateRun = pool.submit(() -> late.contain(lab.arn(instance),
+                Future<ContainmentReport> lateRun = pool.submit(() -> late.contain(net.arn(instance),
                         ContainmentOptions.defaults()));
                 assertThat(lateReadInstance.await(120, TimeUnit.SECONDS)).isTrue();
-                assertThat(lab.tags(id)).as("the late run read the instance before any record").isEmpty();
+                assertThat(net.tags(id)).as("the late run read the instance before any record").isEmpty();
                 ContainmentReport firstRun;
                 try {
-                    firstRun = first.contain(lab.arn(instance), ContainmentOptions.defaults());
+                    firstRun = first.contain(net.arn(instance), ContainmentOptions.defaults());
                 } finally {
                     firstDone.countDown();
                 }
-                List<String> firstSet = lab.record(instance).verified().orElseThrow().state().snapshots();
+                List<String> firstSet = Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state().snapshots();
                 ContainmentReport lateReport = lateRun.get(120, TimeUnit.SECONDS);
 
-                assertOneContainment(lab, first, instance, role, original, List.of(firstRun, lateReport),
+                assertOneContainment(net, first, instance, role, original, List.of(firstRun, lateReport),
                         recorded -> assertThat(recorded.snapshots()).as("the first run's set is kept in the record")
                                 .containsAll(firstSet));
             } finally {
@@ -142,54 +144,53 @@ class Ec2ConcurrentContainmentIT {
      * denied, and the VPC ends with exactly one group of each kind.
      */
     @Test
-    void tenInstancesOnOneRole_containedAtOnce_allSucceed_andEveryOneIsDenied(MotoServer moto) throws Exception {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1")) {
-            String role = lab.profileWithRole("fleet-web");
-            List<Instance> instances = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                instances.add(lab.instanceWithSecurityGroupIds(role, lab.appGroupId));
-            }
-            List<LockdownEngine> engines = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                engines.add(Ec2Lab.engine(moto));
-            }
-            try {
-                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-                List<ContainmentReport> reports = concurrently(10, () -> {
-                    int i = next.getAndIncrement();
-                    return engines.get(i).contain(lab.arn(instances.get(i)),
-                            ContainmentOptions.defaults().withSnapshot(false));
-                });
+    void tenInstancesOnOneRole_containedAtOnce_allSucceed_andEveryOneIsDenied(MotoEstate estate) throws Exception {
+        Network net = estate.account().network();
+        String role = net.instanceProfile("fleet-web");
+        List<Instance> instances = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            instances.add(net.instance().securityGroupIds(net.appGroupId()).profile(role).launch());
+        }
+        List<LockdownEngine> engines = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            engines.add(TestEngine.builder(estate).interceptor(CALLS).build());
+        }
+        try {
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            List<ContainmentReport> reports = concurrently(10, () -> {
+                int i = next.getAndIncrement();
+                return engines.get(i).contain(net.arn(instances.get(i)),
+                        ContainmentOptions.defaults().withSnapshot(false));
+            });
 
-                assertThat(reports).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
-                        .isEqualTo(Outcome.SUCCEEDED));
-                assertThat(lab.deniedOnRole(role)).containsExactlyInAnyOrderElementsOf(
-                        instances.stream().map(lab::arn).toList());
-                assertThat(lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).hasSize(1);
-                String untracked = lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName).get(0).groupId();
-                instances.forEach(instance -> assertThat(groupsById(lab, instance.instanceId()).values())
-                        .allSatisfy(groups -> assertThat(groups).containsExactly(untracked)));
+            assertThat(reports).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
+                    .isEqualTo(Outcome.SUCCEEDED));
+            assertThat(Ec2InstanceLockdownIT.deniedOnRole(net, role)).containsExactlyInAnyOrderElementsOf(
+                    instances.stream().map(net::arn).toList());
+            assertThat(net.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).hasSize(1);
+            String untracked = net.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName).get(0).groupId();
+            instances.forEach(instance -> assertThat(groupsById(net, instance.instanceId()).values())
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(untracked)));
 
-                List<ContainmentReport> isolated = concurrently(10, () -> {
-                    int i = next.getAndIncrement() - 10;
-                    return engines.get(i).isolate(lab.arn(instances.get(i)), ContainmentOptions.defaults());
-                });
-                assertThat(isolated).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
-                        .isEqualTo(Outcome.SUCCEEDED));
-                assertThat(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).hasSize(1);
-            } finally {
-                engines.forEach(LockdownEngine::close);
-            }
+            List<ContainmentReport> isolated = concurrently(10, () -> {
+                int i = next.getAndIncrement() - 10;
+                return engines.get(i).isolate(net.arn(instances.get(i)), ContainmentOptions.defaults());
+            });
+            assertThat(isolated).allSatisfy(r -> assertThat(r.outcome()).as(r.summary() + r.steps())
+                    .isEqualTo(Outcome.SUCCEEDED));
+            assertThat(net.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).hasSize(1);
+        } finally {
+            engines.forEach(LockdownEngine::close);
         }
     }
 
     /** The end state of one containment, then a release that restores every interface's true originals. */
-    static void assertOneContainment(Ec2Lab lab, LockdownEngine engine, Instance instance, String role,
+    static void assertOneContainment(Network net, LockdownEngine engine, Instance instance, String role,
             Map<String, List<String>> original, List<ContainmentReport> reports) {
-        assertOneContainment(lab, engine, instance, role, original, reports, recorded -> { });
+        assertOneContainment(net, engine, instance, role, original, reports, recorded -> { });
     }
 
-    static void assertOneContainment(Ec2Lab lab, LockdownEngine engine, Instance instance, String role,
+    static void assertOneContainment(Network net, LockdownEngine engine, Instance instance, String role,
             Map<String, List<String>> original, List<ContainmentReport> reports,
             java.util.function.Consumer<InstanceState> moreChecks) {
         String id = instance.instanceId();
@@ -197,12 +198,12 @@ class Ec2ConcurrentContainmentIT {
         for (ContainmentReport report : reports) {
             assertThat(report.outcome()).as(report.summary() + report.steps()).isEqualTo(Outcome.SUCCEEDED);
         }
-        String untracked = Ec2InstanceLockdownIT.single(lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName))
+        String untracked = Ec2InstanceLockdownIT.single(net.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName))
                 .groupId();
-        assertThat(groupsById(lab, id).values()).hasSize(2)
+        assertThat(groupsById(net, id).values()).hasSize(2)
                 .allSatisfy(groups -> assertThat(groups).containsExactly(untracked));
 
-        InstanceState recorded = lab.record(instance).verified().orElseThrow().state();
+        InstanceState recorded = Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state();
         assertThat(recorded.interfaces().keySet()).containsExactlyInAnyOrderElementsOf(original.keySet());
         original.forEach((eni, groups) -> assertThat(recorded.interfaces().get(eni).groups()).as(eni)
                 .containsExactlyInAnyOrderElementsOf(groups));
@@ -210,28 +211,28 @@ class Ec2ConcurrentContainmentIT {
         assertThat(recorded.credentialRoles()).containsExactly(role);
         moreChecks.accept(recorded);
 
-        assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames())
+        assertThat(net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames())
                 .containsExactly(CredentialDenyPolicy.perInstanceName(id));
-        assertThat(lab.deniedOnRole(role)).containsExactly(lab.arn(instance));
+        assertThat(Ec2InstanceLockdownIT.deniedOnRole(net, role)).containsExactly(net.arn(instance));
 
         int volumes = (int) instance.blockDeviceMappings().stream().filter(m -> m.ebs() != null).count();
-        int snapshots = lab.evidence(id).size();
+        int snapshots = Ec2InstanceLockdownIT.evidence(net, id).size();
         // Each run takes its own set unless it found another's in the record first; between one set
         // and one set per run is accepted, and the count is printed for the record.
         System.out.printf("[concurrent-containment runs=%d] volumes=%d snapshots=%d%n", runs, volumes, snapshots);
         assertThat(snapshots).isBetween(volumes, volumes * runs);
 
-        ContainmentReport phase2 = engine.isolate(lab.arn(instance), ContainmentOptions.defaults());
+        ContainmentReport phase2 = engine.isolate(net.arn(instance), ContainmentOptions.defaults());
         assertThat(phase2.outcome()).as(phase2.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-        ContainmentReport release = engine.release(lab.arn(instance), ContainmentOptions.defaults());
+        ContainmentReport release = engine.release(net.arn(instance), ContainmentOptions.defaults());
 
         assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-        Map<String, List<String>> restored = groupsById(lab, id);
+        Map<String, List<String>> restored = groupsById(net, id);
         original.forEach((eni, groups) -> assertThat(restored.get(eni)).as(eni)
                 .containsExactlyInAnyOrderElementsOf(groups));
-        assertThat(lab.tags(id).keySet()).noneMatch(k -> k.startsWith(EntityRecords.PREFIX)
+        assertThat(net.tags(id).keySet()).noneMatch(k -> k.startsWith(EntityRecords.PREFIX)
                 && !k.startsWith(EntityRecords.RELEASED));
-        assertThat(lab.iam.listRolePolicies(b -> b.roleName(role)).policyNames()).isEmpty();
+        assertThat(net.account().iam().listRolePolicies(b -> b.roleName(role)).policyNames()).isEmpty();
     }
 
     interface Run {
@@ -261,9 +262,9 @@ class Ec2ConcurrentContainmentIT {
         }
     }
 
-    static Map<String, List<String>> groupsById(Ec2Lab lab, String instanceId) {
+    static Map<String, List<String>> groupsById(Network net, String instanceId) {
         Map<String, List<String>> groups = new LinkedHashMap<>();
-        for (NetworkInterface eni : lab.interfaces(instanceId)) {
+        for (NetworkInterface eni : net.interfaces(instanceId)) {
             groups.put(eni.networkInterfaceId(), eni.groups().stream().map(g -> g.groupId()).toList());
         }
         return groups;

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -32,12 +33,13 @@ import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttribute
  */
 @ExtendWith(MotoExtension.class)
 class Ec2ConnectionTrackingIT {
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
 
     /** Records every ModifyNetworkInterfaceAttribute request; optionally refuses the timeout ones like EC2 does. */
     static final class InterfaceRequests implements ExecutionInterceptor {
@@ -65,19 +67,22 @@ class Ec2ConnectionTrackingIT {
         }
     }
 
-    private static LockdownEngine engine(MotoServer moto, InterfaceRequests requests) {
-        return Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), requests);
+    private static LockdownEngine engine(MotoEstate estate, InterfaceRequests requests) {
+        return TestEngine.builder(estate).interceptor(CALLS, requests).build();
     }
 
+    private static final ContainmentOptions NO_SNAPSHOT = ContainmentOptions.defaults().withSnapshot(false);
+
     @Test
-    void contain_setsTheShortestTimeouts_onEveryInterface(MotoServer moto) {
+    void contain_setsTheShortestTimeouts_onEveryInterface_beforeTheGroupsChange(MotoEstate estate) {
         InterfaceRequests requests = new InterfaceRequests(false);
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = engine(moto, requests)) {
-            Instance instance = lab.instance(3, null);
-            List<String> interfaces = lab.interfaces(instance.instanceId()).stream()
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(3).launch();
+            List<String> interfaces = net.interfaces(instance.instanceId()).stream()
                     .map(n -> n.networkInterfaceId()).toList();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+            ContainmentReport report = engine.contain(net.arn(instance), NO_SNAPSHOT);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(requests.timeouts()).extracting(ModifyNetworkInterfaceAttributeRequest::networkInterfaceId)
@@ -91,16 +96,36 @@ class Ec2ConnectionTrackingIT {
             int firstGroupChange = requests.seen.indexOf(requests.seen.stream().filter(r -> !r.groups().isEmpty())
                     .findFirst().orElseThrow());
             assertThat(firstIndex).as("timeouts are shortened before the groups change").isLessThan(firstGroupChange);
+        }
+    }
 
+    @Test
+    void containAgain_sendsNoInterfaceRequest_andReportsTheTimeoutsAlreadySet(MotoEstate estate) {
+        InterfaceRequests requests = new InterfaceRequests(false);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(3).launch();
+            engine.contain(net.arn(instance), NO_SNAPSHOT);
             requests.seen.clear();
-            ContainmentReport again = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withSnapshot(false));
+
+            ContainmentReport again = engine.contain(net.arn(instance), NO_SNAPSHOT);
 
             assertThat(requests.seen).as("a second containment sends nothing").isEmpty();
             assertThat(again.steps()).filteredOn(s -> s.step().startsWith("connection-tracking "))
                     .hasSize(3).allSatisfy(s -> assertThat(s.status()).isEqualTo(StepStatus.ALREADY));
+        }
+    }
 
-            engine.isolate(lab.arn(instance), ContainmentOptions.defaults());
-            ContainmentReport release = engine.release(lab.arn(instance), ContainmentOptions.defaults());
+    @Test
+    void release_leavesTheTimeoutsShort_andSaysHowToRestoreThem(MotoEstate estate) {
+        InterfaceRequests requests = new InterfaceRequests(false);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(3).launch();
+            engine.contain(net.arn(instance), NO_SNAPSHOT);
+            engine.isolate(net.arn(instance), ContainmentOptions.defaults());
+
+            ContainmentReport release = engine.release(net.arn(instance), ContainmentOptions.defaults());
 
             assertThat(release.steps()).filteredOn(s -> s.step().startsWith("restore-connection-tracking "))
                     .hasSize(3).allSatisfy(s -> {
@@ -112,12 +137,13 @@ class Ec2ConnectionTrackingIT {
     }
 
     @Test
-    void contain_whenEc2RefusesTimeouts_notesIt_andStillIsolates(MotoServer moto) {
+    void contain_whenEc2RefusesTimeouts_notesIt_andStillIsolates(MotoEstate estate) {
         InterfaceRequests requests = new InterfaceRequests(true);
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = engine(moto, requests)) {
-            Instance instance = lab.instance(2, null);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = engine(estate, requests)) {
+            Instance instance = net.instance().interfaces(2).launch();
 
-            ContainmentReport report = engine.contain(lab.arn(instance),
+            ContainmentReport report = engine.contain(net.arn(instance),
                     ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
@@ -127,8 +153,8 @@ class Ec2ConnectionTrackingIT {
                         assertThat(s.detail()).contains("UnsupportedOperation", "not Nitro-based");
                     });
             assertThat(report.notes()).as("refused timeouts are not claimed as set").noneMatch(n -> n.contains("idle timeouts"));
-            String isolation = lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
-            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+            String isolation = net.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName).get(0).groupId();
+            assertThat(net.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
         }
     }

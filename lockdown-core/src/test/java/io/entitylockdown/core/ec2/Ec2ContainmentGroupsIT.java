@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -26,37 +29,39 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 /** The VPC's untracked and isolation groups: found, repaired, and shared by racing containments. */
 @ExtendWith(MotoExtension.class)
 class Ec2ContainmentGroupsIT {
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
 
     @Test
-    void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            String isolation = lab.group(ISOLATION, "made by hand");
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(IpPermission.builder()
+    void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            String isolation = net.group(ISOLATION, "made by hand");
+            net.ec2().authorizeSecurityGroupIngress(b -> b.groupId(isolation).ipPermissions(IpPermission.builder()
                     .ipProtocol("tcp").fromPort(22).toPort(22).ipRanges(IpRange.builder().cidrIp("10.0.0.0/8").build())
                     .build()));
-            String untracked = lab.group(UNTRACKED, "made by hand");
-            lab.ec2.revokeSecurityGroupEgress(b -> b.groupId(untracked).ipPermissions(
-                    lab.ec2.describeSecurityGroups(d -> d.groupIds(untracked)).securityGroups().get(0).ipPermissionsEgress()));
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(untracked).ipPermissions(IpPermission.builder()
+            String untracked = net.group(UNTRACKED, "made by hand");
+            net.ec2().revokeSecurityGroupEgress(b -> b.groupId(untracked).ipPermissions(
+                    net.ec2().describeSecurityGroups(d -> d.groupIds(untracked)).securityGroups().get(0).ipPermissionsEgress()));
+            net.ec2().authorizeSecurityGroupIngress(b -> b.groupId(untracked).ipPermissions(IpPermission.builder()
                     .ipProtocol("tcp").fromPort(443).toPort(443).ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build())
                     .build()));
-            Instance instance = lab.instance(2, null);
+            Instance instance = net.instance().interfaces(2).launch();
 
-            ContainmentReport report = engine.contain(lab.arn(instance),
+            ContainmentReport report = engine.contain(net.arn(instance),
                     ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("isolation-group").orElseThrow().detail()).contains(isolation, "repaired", "tcp 22-22");
             assertThat(report.step("untracked-group").orElseThrow().detail()).contains(untracked, "repaired");
-            SecurityGroup repairedIsolation = Ec2InstanceLockdownIT.single(lab.groupsNamed(ISOLATION));
+            SecurityGroup repairedIsolation = Ec2InstanceLockdownIT.single(net.groupsNamed(ISOLATION));
             assertThat(repairedIsolation.groupId()).isEqualTo(isolation);
             assertThat(repairedIsolation.ipPermissions()).isEmpty();
             assertThat(repairedIsolation.ipPermissionsEgress()).isEmpty();
@@ -64,20 +69,21 @@ class Ec2ContainmentGroupsIT {
                 assertThat(t.key()).isEqualTo(ContainmentGroups.KIND_TAG);
                 assertThat(t.value()).isEqualTo("isolation");
             });
-            SecurityGroup repairedUntracked = Ec2InstanceLockdownIT.single(lab.groupsNamed(UNTRACKED));
+            SecurityGroup repairedUntracked = Ec2InstanceLockdownIT.single(net.groupsNamed(UNTRACKED));
             assertThat(GroupRules.of(repairedUntracked.ipPermissions(), repairedUntracked.ipPermissionsEgress()))
                     .isEqualTo(GroupRules.allOpen());
-            assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+            assertThat(net.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
         }
     }
 
     @Test
-    void contain_tenConcurrentContainmentsInOneVpc_shareOneGroupOfEachKind(MotoServer moto) throws Exception {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
+    void contain_tenConcurrentContainmentsInOneVpc_shareOneGroupOfEachKind(MotoEstate estate) throws Exception {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
             List<Instance> instances = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                instances.add(lab.instance());
+                instances.add(net.launchInstance());
             }
             ExecutorService pool = Executors.newFixedThreadPool(10);
             CountDownLatch start = new CountDownLatch(1);
@@ -86,7 +92,7 @@ class Ec2ContainmentGroupsIT {
                 for (Instance instance : instances) {
                     reports.add(pool.submit(() -> {
                         start.await();
-                        return engine.contain(lab.arn(instance),
+                        return engine.contain(net.arn(instance),
                                 ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
                     }));
                 }
@@ -99,13 +105,13 @@ class Ec2ContainmentGroupsIT {
                 pool.shutdownNow();
             }
 
-            SecurityGroup untracked = Ec2InstanceLockdownIT.single(lab.groupsNamed(UNTRACKED));
-            SecurityGroup isolation = Ec2InstanceLockdownIT.single(lab.groupsNamed(ISOLATION));
+            SecurityGroup untracked = Ec2InstanceLockdownIT.single(net.groupsNamed(UNTRACKED));
+            SecurityGroup isolation = Ec2InstanceLockdownIT.single(net.groupsNamed(ISOLATION));
             assertThat(GroupRules.of(untracked.ipPermissions(), untracked.ipPermissionsEgress())).isEqualTo(GroupRules.allOpen());
             assertThat(isolation.ipPermissions()).isEmpty();
             assertThat(isolation.ipPermissionsEgress()).isEmpty();
             for (Instance instance : instances) {
-                assertThat(lab.groupsOfInterfaces(instance.instanceId()))
+                assertThat(net.groupsOfInterfaces(instance.instanceId()))
                         .allSatisfy(groups -> assertThat(groups).containsExactly(isolation.groupId()));
             }
             long created = reports.stream().map(f -> {

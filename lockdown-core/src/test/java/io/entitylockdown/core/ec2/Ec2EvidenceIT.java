@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
-import io.entitylockdown.core.record.EntityRecords;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -27,133 +30,221 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescri
 /** Keeping the instance as evidence: protections, Auto Scaling, target groups, snapshots. */
 @ExtendWith(MotoExtension.class)
 class Ec2EvidenceIT {
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
-    static final String ACCOUNT = "111111111111";
+
+    /**
+     * The scene of the fleet tests: an instance of Auto Scaling group {@code web} (desired 2), registered in
+     * two target groups on two ports, with a data volume besides its root volume.
+     */
+    private record FleetMember(Network net, AutoScalingClient autoScaling, ElasticLoadBalancingV2Client elb,
+            Instance instance, String targetGroup, String otherGroup, List<String> volumes) {
+        String id() {
+            return instance.instanceId();
+        }
+
+        String arn() {
+            return net.arn(instance);
+        }
+    }
+
+    private static FleetMember fleetMember(MotoEstate estate) {
+        Network net = estate.account().network();
+        AutoScalingClient autoScaling = net.account().autoScaling(net.region());
+        ElasticLoadBalancingV2Client elb = net.account().loadBalancing(net.region());
+        String instanceId = net.autoScalingGroup("web", 1, 4, 2).get(0);
+        String targetGroup = net.targetGroup("web-8080");
+        String otherGroup = net.targetGroup("web-9090");
+        elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(TargetDescription.builder().id(instanceId).port(8080).build()));
+        elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(TargetDescription.builder().id(instanceId).port(9090).build()));
+        Instance instance = net.describe(instanceId);
+        String dataVolume = net.ec2().createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
+                .size(20)).volumeId();
+        net.ec2().attachVolume(b -> b.volumeId(dataVolume).instanceId(instanceId).device("/dev/sdf"));
+        List<String> volumes = net.describe(instanceId).blockDeviceMappings().stream()
+                .map(m -> m.ebs().volumeId()).toList();
+        assertThat(volumes).hasSize(2).contains(dataVolume);
+        return new FleetMember(net, autoScaling, elb, instance, targetGroup, otherGroup, volumes);
+    }
+
+    private static ContainmentReport contain(LockdownEngine engine, FleetMember member) {
+        ContainmentReport report = engine.contain(member.arn(), ContainmentOptions.defaults().withWindowSeconds(0));
+        assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(report.verified()).isTrue();
+        return report;
+    }
 
     @Test
-    void contain_fleetMember_isDetachedWithCapacityKept_deregistered_protected_andSnapshotted(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            AutoScalingClient autoScaling = lab.session.autoScaling();
-            ElasticLoadBalancingV2Client elb = lab.session.elasticLoadBalancing();
-            String image = lab.imageId;
-            lab.ec2.createLaunchTemplate(b -> b.launchTemplateName("web-template")
-                    .launchTemplateData(d -> d.imageId(image).instanceType("t3.micro")));
-            autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName("web").minSize(1).maxSize(4).desiredCapacity(2)
-                    .launchTemplate(t -> t.launchTemplateName("web-template")).vpcZoneIdentifier(lab.subnetId));
-            String instanceId = group(autoScaling).instances().get(0).instanceId();
-            String targetGroup = elb.createTargetGroup(b -> b.name("web-8080").protocol("HTTP").port(80)
-                    .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
-            String otherGroup = elb.createTargetGroup(b -> b.name("web-9090").protocol("HTTP").port(80)
-                    .vpcId(lab.vpcId).targetType("instance")).targetGroups().get(0).targetGroupArn();
-            elb.registerTargets(b -> b.targetGroupArn(targetGroup).targets(TargetDescription.builder().id(instanceId).port(8080).build()));
-            elb.registerTargets(b -> b.targetGroupArn(otherGroup).targets(TargetDescription.builder().id(instanceId).port(9090).build()));
-            Instance instance = lab.describe(instanceId);
-            String dataVolume = lab.ec2.createVolume(b -> b.availabilityZone(instance.placement().availabilityZone())
-                    .size(20)).volumeId();
-            lab.ec2.attachVolume(b -> b.volumeId(dataVolume).instanceId(instanceId).device("/dev/sdf"));
-            List<String> volumes = lab.describe(instanceId).blockDeviceMappings().stream()
-                    .map(m -> m.ebs().volumeId()).toList();
-            assertThat(volumes).hasSize(2).contains(dataVolume);
-            String arn = lab.arn(instance);
+    void contain_fleetMember_leavesItsAutoScalingGroup_withTheDesiredCapacityKept(MotoEstate estate) {
+        FleetMember member = fleetMember(estate);
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            ContainmentReport report = contain(engine, member);
 
-            ContainmentReport report = engine.contain(arn, ContainmentOptions.defaults().withWindowSeconds(0));
-
-            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(report.verified()).isTrue();
-            AutoScalingGroup after = group(autoScaling);
+            AutoScalingGroup after = group(member.autoScaling());
             assertThat(after.desiredCapacity()).isEqualTo(2);
-            assertThat(after.instances()).extracting(i -> i.instanceId()).doesNotContain(instanceId);
-            assertThat(autoScaling.describeAutoScalingInstances(b -> b.instanceIds(instanceId)).autoScalingInstances())
-                    .isEmpty();
+            assertThat(after.instances()).extracting(i -> i.instanceId()).doesNotContain(member.id());
+            assertThat(member.autoScaling().describeAutoScalingInstances(b -> b.instanceIds(member.id()))
+                    .autoScalingInstances()).isEmpty();
             assertThat(report.step("auto-scaling-detach").orElseThrow().detail()).contains("web", "desired capacity kept");
-            for (String tg : List.of(targetGroup, otherGroup)) {
-                assertThat(elb.describeTargetHealth(b -> b.targetGroupArn(tg)).targetHealthDescriptions())
-                        .noneMatch(h -> h.target().id().equals(instanceId) && !"draining".equals(h.targetHealth().stateAsString()));
-            }
-            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(true, true));
-            List<Snapshot> snapshots = lab.evidence(instanceId);
-            assertThat(snapshots).extracting(Snapshot::volumeId).containsExactlyInAnyOrderElementsOf(volumes);
-            assertThat(lab.record(instance).verified().orElseThrow().state().snapshots())
-                    .as("the set's ids are in the signed record")
-                    .containsExactlyInAnyOrderElementsOf(snapshots.stream().map(Snapshot::snapshotId).toList());
-            assertThat(report.step("snapshots").orElseThrow().detail()).contains("one crash-consistent set");
-            String containedAt = lab.tags(instanceId).get(EntityRecords.MARKER);
-            for (Snapshot snapshot : snapshots) {
-                Map<String, String> tags = snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
-                assertThat(tags).containsEntry("lockdown:instance", instanceId)
-                        .containsEntry(EntityRecords.MARKER, containedAt);
-            }
-
-            ContainmentReport release = engine.release(arn, ContainmentOptions.defaults());
-
-            assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.protection(instanceId)).isEqualTo(new InstanceState.ProtectionState(false, false));
-            assertThat(lab.evidence(instanceId)).as("release never deletes evidence").hasSize(2);
-            assertThat(engine.status(arn).state().get("taggedSnapshots")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(2);
-            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("NOT restored automatically",
-                    "aws autoscaling attach-instances --auto-scaling-group-name web --instance-ids " + instanceId
-                            + " --region us-east-1"));
-            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains(
-                    "aws elbv2 register-targets --target-group-arn " + targetGroup + " --targets Id=" + instanceId
-                            + ",Port=8080 --region us-east-1",
-                    "--target-group-arn " + otherGroup + " --targets Id=" + instanceId + ",Port=9090"));
-            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("Evidence snapshots are kept"));
-            assertThat(group(autoScaling).instances()).extracting(i -> i.instanceId()).doesNotContain(instanceId);
         }
     }
 
     @Test
-    void contain_withProtectionAlreadyOn_restoresItOnRelease_andNoSnapshotTakesNone(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance();
-            lab.ec2.modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
+    void contain_fleetMember_isDeregisteredFromEveryTargetGroup(MotoEstate estate) {
+        FleetMember member = fleetMember(estate);
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            contain(engine, member);
 
-            ContainmentReport report = engine.contain(lab.arn(instance),
-                    ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
+            for (String tg : List.of(member.targetGroup(), member.otherGroup())) {
+                assertThat(member.elb().describeTargetHealth(b -> b.targetGroupArn(tg)).targetHealthDescriptions())
+                        .noneMatch(h -> h.target().id().equals(member.id())
+                                && !"draining".equals(h.targetHealth().stateAsString()));
+            }
+        }
+    }
+
+    @Test
+    void contain_fleetMember_turnsOnTerminationAndStopProtection(MotoEstate estate) {
+        FleetMember member = fleetMember(estate);
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            contain(engine, member);
+
+            assertThat(member.net().protection(member.id())).isEqualTo(new Network.Protection(true, true));
+        }
+    }
+
+    @Test
+    void contain_fleetMember_snapshotsEveryVolumeAsOneSignedAndTaggedSet(MotoEstate estate) {
+        FleetMember member = fleetMember(estate);
+        Network net = member.net();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            ContainmentReport report = contain(engine, member);
+
+            List<Snapshot> snapshots = Ec2InstanceLockdownIT.evidence(net, member.id());
+            assertThat(snapshots).extracting(Snapshot::volumeId).containsExactlyInAnyOrderElementsOf(member.volumes());
+            assertThat(Ec2InstanceLockdownIT.record(net, member.instance()).verified().orElseThrow().state().snapshots())
+                    .as("the set's ids are in the signed record")
+                    .containsExactlyInAnyOrderElementsOf(snapshots.stream().map(Snapshot::snapshotId).toList());
+            assertThat(report.step("snapshots").orElseThrow().detail()).contains("one crash-consistent set");
+            String containedAt = net.tags(member.id()).get(EntityRecords.MARKER);
+            for (Snapshot snapshot : snapshots) {
+                Map<String, String> tags = snapshot.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+                assertThat(tags).containsEntry("lockdown:instance", member.id())
+                        .containsEntry(EntityRecords.MARKER, containedAt);
+            }
+        }
+    }
+
+    @Test
+    void release_ofAFleetMember_liftsTheProtections_keepsTheEvidence_andSaysHowToRejoinTheFleet(MotoEstate estate) {
+        FleetMember member = fleetMember(estate);
+        Network net = member.net();
+        String instanceId = member.id();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            contain(engine, member);
+
+            ContainmentReport release = engine.release(member.arn(), ContainmentOptions.defaults());
+
+            assertThat(release.outcome()).as(release.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(net.protection(instanceId)).isEqualTo(new Network.Protection(false, false));
+            assertThat(Ec2InstanceLockdownIT.evidence(net, instanceId)).as("release never deletes evidence").hasSize(2);
+            assertThat(engine.status(member.arn()).state().get("taggedSnapshots"))
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).hasSize(2);
+            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("NOT restored automatically",
+                    "aws autoscaling attach-instances --auto-scaling-group-name web --instance-ids " + instanceId
+                            + " --region us-east-1"));
+            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains(
+                    "aws elbv2 register-targets --target-group-arn " + member.targetGroup() + " --targets Id=" + instanceId
+                            + ",Port=8080 --region us-east-1",
+                    "--target-group-arn " + member.otherGroup() + " --targets Id=" + instanceId + ",Port=9090"));
+            assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("Evidence snapshots are kept"));
+            assertThat(group(member.autoScaling()).instances()).extracting(i -> i.instanceId()).doesNotContain(instanceId);
+        }
+    }
+
+    private static final ContainmentOptions NO_WINDOW_NO_SNAPSHOT = ContainmentOptions.defaults().withWindowSeconds(0)
+            .withSnapshot(false);
+
+    /** An instance whose termination protection its owner had already turned on. */
+    private static Instance protectedByItsOwner(Network net) {
+        Instance instance = net.launchInstance();
+        net.ec2().modifyInstanceAttribute(b -> b.instanceId(instance.instanceId()).disableApiTermination(v -> v.value(true)));
+        return instance;
+    }
+
+    @Test
+    void contain_withTerminationProtectionAlreadyOn_andNoSnapshot_setsTheRest_andTakesNoSnapshot(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = protectedByItsOwner(net);
+
+            ContainmentReport report = engine.contain(net.arn(instance), NO_WINDOW_NO_SNAPSHOT);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("termination-protection").orElseThrow().status()).isEqualTo(StepStatus.ALREADY);
             assertThat(report.step("stop-protection").orElseThrow().status()).isEqualTo(StepStatus.DONE);
             assertThat(report.step("snapshots").orElseThrow().detail()).contains("--no-snapshot");
-            assertThat(lab.evidence(instance.instanceId())).isEmpty();
+            assertThat(Ec2InstanceLockdownIT.evidence(net, instance.instanceId())).isEmpty();
+        }
+    }
 
-            engine.release(lab.arn(instance), ContainmentOptions.defaults());
+    @Test
+    void release_leavesOnTheProtectionTheOwnerHadTurnedOn(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = protectedByItsOwner(net);
+            engine.contain(net.arn(instance), NO_WINDOW_NO_SNAPSHOT);
 
-            assertThat(lab.protection(instance.instanceId())).isEqualTo(new InstanceState.ProtectionState(true, false));
+            engine.release(net.arn(instance), ContainmentOptions.defaults());
+
+            assertThat(net.protection(instance.instanceId())).isEqualTo(new Network.Protection(true, false));
         }
     }
 
     /**
      * Tags alone prove nothing: a snapshot someone tagged as this instance's evidence (of another volume)
-     * does not stop containment from taking the real set, and a recorded set that was deleted is taken again.
+     * does not stop containment from taking the real set.
      */
     @Test
-    void contain_withAPlantedLookAlikeSnapshot_stillTakesTheRealSet(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance();
-            String decoyVolume = lab.ec2.createVolume(b -> b.availabilityZone(lab.region + "a").size(1)).volumeId();
-            String decoy = lab.ec2.createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(
+    void contain_withAPlantedLookAlikeSnapshot_stillTakesTheRealSet(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.launchInstance();
+            String decoyVolume = net.ec2().createVolume(b -> b.availabilityZone(net.region() + "a").size(1)).volumeId();
+            String decoy = net.ec2().createSnapshot(b -> b.volumeId(decoyVolume).tagSpecifications(
                     software.amazon.awssdk.services.ec2.model.TagSpecification.builder().resourceType("snapshot")
                             .tags(software.amazon.awssdk.services.ec2.model.Tag.builder().key("lockdown:instance")
                                     .value(instance.instanceId()).build()).build()))
                     .snapshotId();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+            ContainmentReport report = engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("snapshots").orElseThrow().status()).isEqualTo(StepStatus.DONE);
-            List<String> set = lab.record(instance).verified().orElseThrow().state().snapshots();
+            List<String> set = Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state().snapshots();
             assertThat(set).isNotEmpty().doesNotContain(decoy);
             String volume = instance.blockDeviceMappings().get(0).ebs().volumeId();
-            assertThat(lab.ec2.describeSnapshots(b -> b.snapshotIds(set)).snapshots())
+            assertThat(net.ec2().describeSnapshots(b -> b.snapshotIds(set)).snapshots())
                     .extracting(Snapshot::volumeId).containsExactly(volume);
+        }
+    }
 
-            lab.ec2.deleteSnapshot(b -> b.snapshotId(set.get(0)));
-            ContainmentReport again = engine.contain(lab.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+    /** A recorded set that was deleted is taken again: the record's ids are checked to exist. */
+    @Test
+    void containAgain_afterTheRecordedSetWasDeleted_takesItAgain(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.launchInstance();
+            engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
+            List<String> set = Ec2InstanceLockdownIT.record(net, instance).verified().orElseThrow().state().snapshots();
+            net.ec2().deleteSnapshot(b -> b.snapshotId(set.get(0)));
+
+            ContainmentReport again = engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0));
 
             assertThat(again.step("snapshots").orElseThrow().status()).as("the recorded set is gone: taken again")
                     .isEqualTo(StepStatus.DONE);

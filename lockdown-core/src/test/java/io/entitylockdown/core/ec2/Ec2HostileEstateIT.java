@@ -1,21 +1,20 @@
 package io.entitylockdown.core.ec2;
 
-import software.amazon.awssdk.services.ec2.model.IpRange;
-import software.amazon.awssdk.services.ec2.model.IpPermission;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.TestEngine;
+import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.record.RecordBinding;
 import io.entitylockdown.core.record.RecordKey;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.Network;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -29,8 +28,10 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.ec2.model.Instance;
-import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttributeRequest;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.ModifyInstanceAttributeRequest;
+import software.amazon.awssdk.services.ec2.model.ModifyNetworkInterfaceAttributeRequest;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
@@ -40,141 +41,148 @@ import software.amazon.awssdk.services.ec2.model.Tag;
  */
 @ExtendWith(MotoExtension.class)
 class Ec2HostileEstateIT {
-    static final String ACCOUNT = "111111111111";
+    /** Every call of this class's engines, for the least-privilege check after them. */
+    private static final CallRecorder CALLS = new CallRecorder();
+    static final String ACCOUNT = MotoEstate.ACCOUNT;
     static final ContainmentOptions WINDOW = ContainmentOptions.defaults().withSnapshot(false);
     static final ContainmentOptions NO_WINDOW = WINDOW.withWindowSeconds(0);
 
     @AfterAll
     static void everyCallDeclared() {
-        Ec2Lab.assertEveryCallDeclared();
+        TestEngine.assertDeclared(new Ec2InstanceLockdown(), CALLS);
     }
 
-    private static void tag(Ec2Lab lab, String instanceId, Map<String, String> tags) {
-        lab.ec2.createTags(b -> b.resources(instanceId).tags(tags.entrySet().stream()
+    private static void tag(Network net, String instanceId, Map<String, String> tags) {
+        net.ec2().createTags(b -> b.resources(instanceId).tags(tags.entrySet().stream()
                 .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList()));
     }
 
-    private static String isolationGroup(Ec2Lab lab) {
-        return Ec2InstanceLockdownIT.single(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).groupId();
+    private static String isolationGroup(Network net) {
+        return Ec2InstanceLockdownIT.single(net.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName)).groupId();
     }
 
-    private static void assertIsolated(Ec2Lab lab, Instance instance) {
-        String isolation = isolationGroup(lab);
-        assertThat(lab.groupsOfInterfaces(instance.instanceId())).isNotEmpty()
+    private static void assertIsolated(Network net, Instance instance) {
+        String isolation = isolationGroup(net);
+        assertThat(net.groupsOfInterfaces(instance.instanceId())).isNotEmpty()
                 .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
     }
 
     @Test
-    void aRecordOfTheWrongShape_crashesNothing_andTheInstanceEndsIsolated(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance(2, null);
-            List<List<String>> original = lab.groupsOfInterfaces(instance.instanceId());
+    void aRecordOfTheWrongShape_crashesNothing_andTheInstanceEndsIsolated(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.instance().interfaces(2).launch();
+            List<List<String>> original = net.groupsOfInterfaces(instance.instanceId());
             String wrongShape = Base64.getUrlEncoder().withoutPadding().encodeToString(
                     "{\"roles\":\"x\",\"interfaces\":[]}".getBytes(StandardCharsets.UTF_8));
-            tag(lab, instance.instanceId(), Map.of("lockdown:record-abcdefgh-0", wrongShape, "lockdown:record-abcdefgh-mac", "AAAA",
+            tag(net, instance.instanceId(), Map.of("lockdown:record-abcdefgh-0", wrongShape, "lockdown:record-abcdefgh-mac", "AAAA",
                     "lockdown:state-0", wrongShape, EntityRecords.MARKER, "not a time"));
 
-            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+            ContainmentReport report = engine.contain(net.arn(instance), NO_WINDOW);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("could not be authenticated"));
-            assertIsolated(lab, instance);
-            assertThat(lab.tags(instance.instanceId())).doesNotContainKey("lockdown:state-0");
-            assertThat(lab.record(instance).isVerified()).isTrue();
+            assertIsolated(net, instance);
+            assertThat(net.tags(instance.instanceId())).doesNotContainKey("lockdown:state-0");
+            assertThat(Ec2InstanceLockdownIT.record(net, instance).isVerified()).isTrue();
 
-            assertThat(engine.release(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.groupsOfInterfaces(instance.instanceId())).isEqualTo(original);
+            assertThat(engine.release(net.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(net.groupsOfInterfaces(instance.instanceId())).isEqualTo(original);
         }
     }
 
     @Test
-    void aForgedNetworkRecord_neverMakesReleaseAttachTheAttackersGroup(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instance(1, null);
+    void aForgedNetworkRecord_neverMakesReleaseAttachTheAttackersGroup(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.instance().interfaces(1).launch();
             String id = instance.instanceId();
-            List<List<String>> original = lab.groupsOfInterfaces(id);
-            String eni = lab.interfaces(id).get(0).networkInterfaceId();
-            String open = lab.group("attacker-open", "everything");
+            List<List<String>> original = net.groupsOfInterfaces(id);
+            String eni = net.interfaces(id).get(0).networkInterfaceId();
+            String open = net.group("attacker-open", "everything");
             InstanceState forged = new InstanceState(Map.of(eni, new InstanceState.InterfaceState(List.of(open), "")),
                     new InstanceState.ProtectionState(false, false), List.of(), null, List.of(), List.of(), null, List.of());
-            RecordBinding binding = RecordBinding.of(io.entitylockdown.core.EntityArn.parse(lab.arn(instance)));
+            RecordBinding binding = RecordBinding.of(io.entitylockdown.core.EntityArn.parse(net.arn(instance)));
             Map<String, String> forgedTags = EntityRecords.encode(RecordKey.fromSecret("not the deployment secret"),
                     binding, Instant.now().minusSeconds(3600), forged);
-            assertThat(engine.contain(lab.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(engine.contain(net.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
 
             // a forged record added beside the genuine one is ignored: release restores the true originals
-            tag(lab, id, forgedTags);
-            assertThat(engine.release(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.groupsOfInterfaces(id)).isEqualTo(original);
+            tag(net, id, forgedTags);
+            assertThat(engine.release(net.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(net.groupsOfInterfaces(id)).isEqualTo(original);
 
             // the genuine record erased and the forged one left alone: release restores nothing
-            assertThat(engine.contain(lab.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
-            lab.ec2.deleteTags(b -> b.resources(id).tags(lab.tags(id).keySet().stream()
+            assertThat(engine.contain(net.arn(instance), NO_WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            net.ec2().deleteTags(b -> b.resources(id).tags(net.tags(id).keySet().stream()
                     .filter(k -> k.startsWith("lockdown:")).map(k -> Tag.builder().key(k).build()).toList()));
-            tag(lab, id, forgedTags);
+            tag(net, id, forgedTags);
 
-            ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
+            ContainmentReport release = engine.release(net.arn(instance), WINDOW);
 
             assertThat(release.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(release.step("release").orElseThrow().detail()).contains("signature does not match",
                     "Nothing was restored");
-            assertIsolated(lab, instance);
-            assertThat(lab.groupsOfInterfaces(id).get(0)).doesNotContain(open);
+            assertIsolated(net, instance);
+            assertThat(net.groupsOfInterfaces(id).get(0)).doesNotContain(open);
         }
     }
 
     @Test
-    void aLookAlikeIsolationGroup_withRulesTheAttackerAdded_isRepairedBeforeUse(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            String lookAlike = lab.group(ContainmentGroups.Kind.ISOLATION.groupName, "looks like the lockdown's");
-            lab.ec2.authorizeSecurityGroupIngress(b -> b.groupId(lookAlike).ipPermissions(IpPermission.builder()
+    void aLookAlikeIsolationGroup_withRulesTheAttackerAdded_isRepairedBeforeUse(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            String lookAlike = net.group(ContainmentGroups.Kind.ISOLATION.groupName, "looks like the lockdown's");
+            net.ec2().authorizeSecurityGroupIngress(b -> b.groupId(lookAlike).ipPermissions(IpPermission.builder()
                     .ipProtocol("-1").ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build()).build()));
-            Instance instance = lab.instance(1, null);
+            Instance instance = net.instance().interfaces(1).launch();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+            ContainmentReport report = engine.contain(net.arn(instance), NO_WINDOW);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(report.step("isolation-group").orElseThrow().detail()).contains("repaired");
-            var group = Ec2InstanceLockdownIT.single(lab.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName));
+            var group = Ec2InstanceLockdownIT.single(net.groupsNamed(ContainmentGroups.Kind.ISOLATION.groupName));
             assertThat(group.ipPermissions()).isEmpty();
             assertThat(group.ipPermissionsEgress()).isEmpty();
-            assertIsolated(lab, instance);
+            assertIsolated(net, instance);
         }
     }
 
     @Test
-    void aLookAlikeCredentialsPolicy_isRewrittenToTheLockdownsDocument(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            String role = lab.profileWithRole("planted");
-            Instance instance = lab.instance(1, role);
+    void aLookAlikeCredentialsPolicy_isRewrittenToTheLockdownsDocument(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            String role = net.instanceProfile("planted");
+            Instance instance = net.instance().interfaces(1).profile(role).launch();
             String name = CredentialDenyPolicy.perInstanceName(instance.instanceId());
-            lab.iam.putRolePolicy(b -> b.roleName(role).policyName(name).policyDocument(
+            net.account().iam().putRolePolicy(b -> b.roleName(role).policyName(name).policyDocument(
                     CredentialDenyPolicy.document(List.of("arn:aws:ec2:us-east-1:" + ACCOUNT + ":instance/i-00000000"))));
-            assertThat(lab.deniedOnRole(role)).doesNotContain(lab.arn(instance));
+            assertThat(Ec2InstanceLockdownIT.deniedOnRole(net, role)).doesNotContain(net.arn(instance));
 
-            ContainmentReport report = engine.contain(lab.arn(instance), NO_WINDOW);
+            ContainmentReport report = engine.contain(net.arn(instance), NO_WINDOW);
 
             assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertThat(lab.deniedOnRole(role)).containsExactly(lab.arn(instance));
+            assertThat(Ec2InstanceLockdownIT.deniedOnRole(net, role)).containsExactly(net.arn(instance));
         }
     }
 
     @Test
-    void aHostileAutoScalingGroupName_isQuotedInTheCommandsPrinted(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            var autoScaling = lab.session.autoScaling();
-            String image = lab.imageId;
-            lab.ec2.createLaunchTemplate(b -> b.launchTemplateName("t").launchTemplateData(d -> d.imageId(image)
+    void aHostileAutoScalingGroupName_isQuotedInTheCommandsPrinted(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            var autoScaling = net.account().autoScaling(net.region());
+            String image = net.imageId();
+            net.ec2().createLaunchTemplate(b -> b.launchTemplateName("t").launchTemplateData(d -> d.imageId(image)
                     .instanceType("t3.micro")));
             String hostile = "web asg;touch /tmp/x";
             autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName(hostile).minSize(1).maxSize(2)
-                    .desiredCapacity(1).launchTemplate(t -> t.launchTemplateName("t")).vpcZoneIdentifier(lab.subnetId));
+                    .desiredCapacity(1).launchTemplate(t -> t.launchTemplateName("t")).vpcZoneIdentifier(net.subnetId()));
             String id = autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(hostile)).autoScalingGroups()
                     .get(0).instances().get(0).instanceId();
-            Instance instance = lab.describe(id);
-            engine.contain(lab.arn(instance), NO_WINDOW);
+            Instance instance = net.describe(id);
+            engine.contain(net.arn(instance), NO_WINDOW);
 
-            ContainmentReport release = engine.release(lab.arn(instance), WINDOW);
+            ContainmentReport release = engine.release(net.arn(instance), WINDOW);
 
             assertThat(release.notes()).anySatisfy(n -> assertThat(n)
                     .contains("--auto-scaling-group-name 'web asg;touch /tmp/x' --instance-ids " + id));
@@ -194,28 +202,28 @@ class Ec2HostileEstateIT {
     }
 
     @Test
-    void whenPhaseTwoCannotBeScheduled_theNetworkIsNeverOpened_andGoesStraightToIsolation(MotoServer moto) {
+    void whenPhaseTwoCannotBeScheduled_theNetworkIsNeverOpened_andGoesStraightToIsolation(MotoEstate estate) {
         GroupMoves moves = new GroupMoves();
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
-                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), moves)) {
-            Instance instance = lab.instance(2, null);
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS, moves).build()) {
+            Instance instance = net.instance().interfaces(2).launch();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), WINDOW, (arn, notBefore, window) -> {
+            ContainmentReport report = engine.contain(net.arn(instance), WINDOW, (arn, notBefore, window) -> {
                 throw new IllegalStateException("the delay queue is unreachable");
             });
 
             assertThat(report.step("schedule-phase-2").orElseThrow().status()).isEqualTo(StepStatus.FAILED);
             assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
             assertThat(report.nextPhase()).isNull();
-            assertIsolated(lab, instance);
-            assertThat(lab.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).allSatisfy(untracked ->
+            assertIsolated(net, instance);
+            assertThat(net.groupsNamed(ContainmentGroups.Kind.UNTRACKED.groupName)).allSatisfy(untracked ->
                     assertThat(moves.moves).noneMatch(groups -> groups.contains(untracked.groupId())));
             assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("never opened without a phase 2"));
         }
     }
 
     @Test
-    void aFailureAfterTheInterfacesWereOpened_isolatesThemAtOnce(MotoServer moto) {
+    void aFailureAfterTheInterfacesWereOpened_isolatesThemAtOnce(MotoEstate estate) {
         // the protections are turned on in the same wave that opens the interfaces to the untracked group
         ExecutionInterceptor protectionFails = new ExecutionInterceptor() {
             @Override
@@ -226,38 +234,39 @@ class Ec2HostileEstateIT {
                 }
             }
         };
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1");
-                LockdownEngine engine = Ec2Lab.engine(moto, Guardrails.minimal(TestAws.MEMBER_ROLE), protectionFails)) {
-            Instance instance = lab.instance(2, lab.profileWithRole("web"));
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS, protectionFails).build()) {
+            Instance instance = net.instance().interfaces(2).profile(net.instanceProfile("web")).launch();
 
-            ContainmentReport report = engine.contain(lab.arn(instance), WINDOW.withSnapshot(true));
+            ContainmentReport report = engine.contain(net.arn(instance), WINDOW.withSnapshot(true));
 
             assertThat(report.step("termination-protection").orElseThrow().status()).as(report.steps().toString())
                     .isEqualTo(StepStatus.FAILED);
             assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("fail closed"));
             assertThat(report.nextPhase()).as("phase 2 is done already").isNull();
-            assertIsolated(lab, instance);
+            assertIsolated(net, instance);
         }
     }
 
     @Test
-    void tagsWipedAndInterfacesMovedBackDuringTheWindow_phaseTwoIsolatesAnyway(MotoServer moto) {
-        try (Ec2Lab lab = new Ec2Lab(moto, ACCOUNT, "us-east-1"); LockdownEngine engine = Ec2Lab.engine(moto)) {
-            Instance instance = lab.instanceWithSecurityGroupIds(null, lab.appGroupId);
+    void tagsWipedAndInterfacesMovedBackDuringTheWindow_phaseTwoIsolatesAnyway(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
             String id = instance.instanceId();
             Instant scheduled = Instant.now();
-            assertThat(engine.contain(lab.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(engine.contain(net.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
             // the attacker, still holding other credentials, undoes phase 1 and erases the record
-            lab.ec2.deleteTags(b -> b.resources(id).tags(lab.tags(id).keySet().stream()
+            net.ec2().deleteTags(b -> b.resources(id).tags(net.tags(id).keySet().stream()
                     .map(k -> Tag.builder().key(k).build()).toList()));
-            String eni = lab.interfaces(id).get(0).networkInterfaceId();
-            lab.ec2.modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(eni).groups(lab.appGroupId));
-            lab.ec2.modifyInstanceAttribute(b -> b.instanceId(id).groups(lab.appGroupId));
+            String eni = net.interfaces(id).get(0).networkInterfaceId();
+            net.ec2().modifyNetworkInterfaceAttribute(b -> b.networkInterfaceId(eni).groups(net.appGroupId()));
+            net.ec2().modifyInstanceAttribute(b -> b.instanceId(id).groups(net.appGroupId()));
 
-            ContainmentReport phase2 = engine.isolate(lab.arn(instance), WINDOW, scheduled);
+            ContainmentReport phase2 = engine.isolate(net.arn(instance), WINDOW, scheduled);
 
             assertThat(phase2.outcome()).as(phase2.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
-            assertIsolated(lab, instance);
+            assertIsolated(net, instance);
         }
     }
 }

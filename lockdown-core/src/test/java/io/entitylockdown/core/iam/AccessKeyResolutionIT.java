@@ -1,51 +1,37 @@
 package io.entitylockdown.core.iam;
 
-import static io.entitylockdown.core.iam.IamFixtures.ACCOUNT;
-import static io.entitylockdown.core.iam.IamFixtures.OTHER_ACCOUNT;
+import static io.entitylockdown.testkit.MotoEstate.ACCOUNT;
+import static io.entitylockdown.testkit.MotoEstate.OTHER_ACCOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
+import io.entitylockdown.core.TestEngine;
 import io.entitylockdown.core.UnknownEntityException;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.aws.CallRecorder;
-import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.services.iam.IamClient;
 
 /** An access key id or a bare user name, turned into the user's ARN with its path, through the member role. */
 @ExtendWith(MotoExtension.class)
 class AccessKeyResolutionIT {
-    private AccountSessions setup;
-    private IamClient iam;
+    private MotoEstate estate;
     private String key;
 
     @BeforeEach
-    void setUp(MotoServer moto) {
-        setup = IamFixtures.setupSessions(moto);
-        iam = IamFixtures.iam(setup, ACCOUNT);
-        iam.createUser(b -> b.path("/eng/payments/").userName("alice"));
-        key = iam.createAccessKey(b -> b.userName("alice")).accessKey().accessKeyId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        setup.close();
+    void setUp(MotoEstate estate) {
+        this.estate = estate;
+        key = estate.account().user("alice").path("/eng/payments/").activeKey().create().activeKey().id();
     }
 
     @Test
-    void accessKeyOfAUserWithAPath_resolvesToTheUsersArnWithThePath(MotoServer moto) {
+    void accessKeyOfAUserWithAPath_resolvesToTheUsersArnWithThePath() {
         CallRecorder calls = new CallRecorder();
-        try (LockdownEngine engine = IamFixtures.engineWith(moto, calls)) {
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(calls).build()) {
             EntityArn user = engine.resolveAccessKey(key, ACCOUNT);
 
             assertThat(user).isEqualTo(EntityArn.parse("arn:aws:iam::" + ACCOUNT + ":user/eng/payments/alice"));
@@ -59,12 +45,9 @@ class AccessKeyResolutionIT {
      * the observed actions that the least-privilege test holds against the function's roles.
      */
     @Test
-    void withoutAnAccount_stsSaysWhoseKeyItIs(MotoServer moto) {
+    void withoutAnAccount_stsSaysWhoseKeyItIs() {
         CallRecorder calls = new CallRecorder();
-        try (LockdownEngine engine = LockdownEngine.builder()
-                .sessions(new AccountSessions(TestAws.setupSettings(moto).withInterceptors(List.of(calls)),
-                        Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
-                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).build()) {
+        try (LockdownEngine engine = TestEngine.builder(estate).notObserved().interceptor(calls).build()) {
             assertThat(engine.accessKeyAccount(key)).isEqualTo(ACCOUNT);
             assertThat(engine.resolveAccessKey(key, null).arn())
                     .isEqualTo("arn:aws:iam::" + ACCOUNT + ":user/eng/payments/alice");
@@ -73,8 +56,8 @@ class AccessKeyResolutionIT {
     }
 
     @Test
-    void anUnknownKey_isUnknownInTheAccount(MotoServer moto) {
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void anUnknownKey_isUnknownInTheAccount() {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             UnknownEntityException error = catchThrowableOfType(UnknownEntityException.class,
                     () -> engine.resolveAccessKey("AKIAIOSFODNN7EXAMPLE", ACCOUNT));
 
@@ -84,11 +67,9 @@ class AccessKeyResolutionIT {
     }
 
     @Test
-    void aKeyOfAUserOfTheSameNameInAnotherAccount_isNotTakenForThisAccountsUser(MotoServer moto) {
-        IamClient other = IamFixtures.iam(setup, OTHER_ACCOUNT);
-        other.createUser(b -> b.userName("alice"));
-        String otherKey = other.createAccessKey(b -> b.userName("alice")).accessKey().accessKeyId();
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void aKeyOfAUserOfTheSameNameInAnotherAccount_isNotTakenForThisAccountsUser() {
+        String otherKey = estate.account(OTHER_ACCOUNT).user("alice").activeKey().create().activeKey().id();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             UnknownEntityException error = catchThrowableOfType(UnknownEntityException.class,
                     () -> engine.resolveAccessKey(otherKey, ACCOUNT));
 
@@ -101,9 +82,9 @@ class AccessKeyResolutionIT {
     }
 
     @Test
-    void aTemporaryKey_isRefusedWithWhereToFindItsSession_withoutAnyRequest(MotoServer moto) {
+    void aTemporaryKey_isRefusedWithWhereToFindItsSession_withoutAnyRequest() {
         CallRecorder calls = new CallRecorder();
-        try (LockdownEngine engine = IamFixtures.engineWith(moto, calls)) {
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(calls).build()) {
             UnknownEntityException withAccount = catchThrowableOfType(UnknownEntityException.class,
                     () -> engine.resolveAccessKey("ASIAEXAMPLECIDEPLOY1", ACCOUNT));
             UnknownEntityException withoutAccount = catchThrowableOfType(UnknownEntityException.class,
@@ -118,8 +99,8 @@ class AccessKeyResolutionIT {
     }
 
     @Test
-    void aUserKnownOnlyByName_resolvesToItsArnWithThePath_andAnUnknownNameIsUnknown(MotoServer moto) {
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void aUserKnownOnlyByName_resolvesToItsArnWithThePath_andAnUnknownNameIsUnknown() {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             assertThat(engine.resolveUser(ACCOUNT, "alice").arn())
                     .isEqualTo("arn:aws:iam::" + ACCOUNT + ":user/eng/payments/alice");
 

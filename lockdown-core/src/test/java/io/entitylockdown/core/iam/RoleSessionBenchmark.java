@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
-import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.TestEngine;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,7 +19,6 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
-import software.amazon.awssdk.services.iam.IamClient;
 
 /**
  * What the role id costs a session containment: the time from the start of {@code contain} to the
@@ -37,26 +32,20 @@ class RoleSessionBenchmark {
     private static final int RUNS = 15;
 
     @Test
-    void timeToTheDeny_sessionVersusRole(MotoServer moto) {
-        try (AccountSessions setup = IamFixtures.setupSessions(moto)) {
-            IamClient iam = IamFixtures.iam(setup, IamFixtures.ACCOUNT);
-            for (int i = 0; i < RUNS + 1; i++) {
-                IamFixtures.createRole(iam, "/", "bench-" + i);
-            }
+    void timeToTheDeny_sessionVersusRole(MotoEstate estate) {
+        for (int i = 0; i < RUNS + 1; i++) {
+            estate.account().role("bench-" + i).typical().create();
         }
         FirstPut firstPut = new FirstPut();
-        AwsSettings base = TestAws.engineSettings(moto).withInterceptors(List.of(firstPut));
         List<Long> session = new ArrayList<>();
         List<Long> role = new ArrayList<>();
-        try (LockdownEngine engine = LockdownEngine.builder()
-                .sessions(new AccountSessions(base, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
-                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).recordKey(TestAws.RECORD_KEY).build()) {
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(firstPut).build()) {
             // warm-up: the member role's credentials and the clients, so both measure only their own requests
-            engine.contain("arn:aws:iam::" + IamFixtures.ACCOUNT + ":role/bench-" + RUNS, ContainmentOptions.defaults());
+            engine.contain("arn:aws:iam::" + MotoEstate.ACCOUNT + ":role/bench-" + RUNS, ContainmentOptions.defaults());
             for (int i = 0; i < RUNS; i++) {
-                session.add(timeToDeny(engine, firstPut, "arn:aws:sts::" + IamFixtures.ACCOUNT + ":assumed-role/bench-"
+                session.add(timeToDeny(engine, firstPut, "arn:aws:sts::" + MotoEstate.ACCOUNT + ":assumed-role/bench-"
                         + i + "/stolen-" + i));
-                role.add(timeToDeny(engine, firstPut, "arn:aws:iam::" + IamFixtures.ACCOUNT + ":role/bench-" + i));
+                role.add(timeToDeny(engine, firstPut, "arn:aws:iam::" + MotoEstate.ACCOUNT + ":role/bench-" + i));
             }
         }
         long sessionMedian = median(session);

@@ -1,23 +1,23 @@
 package io.entitylockdown.core.iam;
 
-import static io.entitylockdown.core.iam.IamFixtures.ACCOUNT;
-import static io.entitylockdown.core.iam.IamFixtures.OPTIONS;
+import static io.entitylockdown.testkit.MotoEstate.ACCOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.aws.AccountSessions;
+import io.entitylockdown.core.TestEngine;
 import io.entitylockdown.core.aws.CallRecorder;
 import io.entitylockdown.core.guard.Guardrails;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.IamSnapshot;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,31 +34,29 @@ class RoleSessionLockdownIT {
     private static final String ROLE_ARN = "arn:aws:iam::" + ACCOUNT + ":role/ci/" + ROLE;
     private static final String SESSION = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/build-4711";
     private static final String POLICY = "EntityLockdownSession-build-4711";
+    private static final ContainmentOptions OPTIONS = ContainmentOptions.defaults();
 
-    private AccountSessions setup;
+    private MotoEstate estate;
+    private EstateAccount account;
     private IamClient iam;
     private String roleId;
 
     @BeforeEach
-    void setUp(MotoServer moto) {
-        setup = IamFixtures.setupSessions(moto);
-        iam = IamFixtures.iam(setup, ACCOUNT);
-        assertThat(IamFixtures.createRole(iam, "/ci/", ROLE)).isEqualTo(ROLE_ARN);
+    void setUp(MotoEstate estate) {
+        this.estate = estate;
+        this.account = estate.account();
+        this.iam = account.iam();
+        assertThat(account.role(ROLE).path("/ci/").typical().create()).isEqualTo(ROLE_ARN);
         iam.putRolePolicy(b -> b.roleName(ROLE).policyName("deploy").policyDocument(
                 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"*\"}]}"));
         roleId = iam.getRole(b -> b.roleName(ROLE)).role().roleId();
     }
 
-    @AfterEach
-    void tearDown() {
-        setup.close();
-    }
-
     @Test
-    void contain_deniesThatSessionOnly_namesTheRole_andRecordsNothingElse(MotoServer moto) {
-        IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
+    void contain_deniesThatSessionOnly_namesTheRole_andRecordsNothingElse() {
+        IamSnapshot before = account.roleSnapshot(ROLE);
         ContainmentReport report;
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             report = engine.contain(SESSION, OPTIONS);
         }
 
@@ -68,7 +66,7 @@ class RoleSessionLockdownIT {
                 + " succeeded, verified.");
         assertThat(entitySteps(report)).extracting(StepResult::step, StepResult::status)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("deny-session", StepStatus.DONE));
-        IamFixtures.Snapshot during = IamFixtures.role(iam, ROLE);
+        IamSnapshot during = account.roleSnapshot(ROLE);
         assertThat(during.withoutInline(POLICY)).as("nothing else changed, no record in the tags").isEqualTo(before);
         String document = during.inline().get(POLICY);
         assertThat(SessionDeny.statement(document).at("/Condition/StringEquals/aws:userid").asText())
@@ -83,10 +81,10 @@ class RoleSessionLockdownIT {
     }
 
     @Test
-    void containTwice_isAlready_andChangesNothing(MotoServer moto) {
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void containTwice_isAlready_andChangesNothing() {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             engine.contain(SESSION, OPTIONS);
-            IamFixtures.Snapshot during = IamFixtures.role(iam, ROLE);
+            IamSnapshot during = account.roleSnapshot(ROLE);
 
             ContainmentReport again = engine.contain(SESSION, OPTIONS);
 
@@ -96,17 +94,18 @@ class RoleSessionLockdownIT {
                 assertThat(s.step()).isEqualTo("deny-session");
                 assertThat(s.status()).isEqualTo(StepStatus.ALREADY);
             });
-            assertThat(IamFixtures.role(iam, ROLE)).isEqualTo(during);
+            assertThat(account.roleSnapshot(ROLE)).isEqualTo(during);
         }
     }
 
+    private static final String OTHER = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/build-4712";
+
     @Test
-    void release_removesOnlyTheLockdownsDocument_andAgainSaysNothingToRelease(MotoServer moto) {
-        String other = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/build-4712";
-        IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    void release_removesOnlyTheLockdownsDocumentOfThatSession() {
+        IamSnapshot before = account.roleSnapshot(ROLE);
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             engine.contain(SESSION, OPTIONS);
-            engine.contain(other, OPTIONS);
+            engine.contain(OTHER, OPTIONS);
 
             ContainmentReport released = engine.release(SESSION, OPTIONS);
 
@@ -114,15 +113,24 @@ class RoleSessionLockdownIT {
             assertThat(released.verified()).isTrue();
             assertThat(released.notes()).anySatisfy(n -> assertThat(n).contains("that have not expired work again",
                     "at most 1 h"));
-            IamFixtures.Snapshot after = IamFixtures.role(iam, ROLE);
+            IamSnapshot after = account.roleSnapshot(ROLE);
             assertThat(after.inline()).doesNotContainKey(POLICY).containsKey("EntityLockdownSession-build-4712");
             assertThat(after.withoutInline("EntityLockdownSession-build-4712")).isEqualTo(before);
 
             ContainmentReport status = engine.status(SESSION);
             assertThat(status.state()).containsEntry("contained", false);
-            assertThat(engine.status(other).state()).containsEntry("contained", true);
+            assertThat(engine.status(OTHER).state()).containsEntry("contained", true);
+        }
+    }
+
+    @Test
+    void releaseAgain_saysThereIsNothingToRelease() {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            engine.contain(SESSION, OPTIONS);
+            engine.release(SESSION, OPTIONS);
 
             ContainmentReport again = engine.release(SESSION, OPTIONS);
+
             assertThat(again.outcome()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(entitySteps(again)).singleElement().satisfies(s -> {
                 assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
@@ -131,24 +139,36 @@ class RoleSessionLockdownIT {
         }
     }
 
-    @Test
-    void aPlantedLookAlike_isOverwrittenByContainment_andNeverRemovedByRelease(MotoServer moto) {
+    private void plantLookAlike() {
         String planted = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"EntityLockdownDenySession\","
                 + "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":"
                 + "{\"aws:userid\":\"" + roleId + ":someone-else\"}}}]}";
         iam.putRolePolicy(b -> b.roleName(ROLE).policyName(POLICY).policyDocument(planted));
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+    }
+
+    @Test
+    void aPlantedLookAlike_isNeverRemovedByRelease() {
+        plantLookAlike();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport status = engine.status(SESSION);
             assertThat(status.state()).containsEntry("contained", false);
 
             ContainmentReport release = engine.release(SESSION, OPTIONS);
+
             assertThat(release.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(release.notes()).anySatisfy(n -> assertThat(n).contains("aws iam delete-role-policy --role-name "
                     + ROLE + " --policy-name " + POLICY));
-            assertThat(SessionDeny.statement(IamFixtures.role(iam, ROLE).inline().get(POLICY))
+            assertThat(SessionDeny.statement(account.roleSnapshot(ROLE).inline().get(POLICY))
                     .at("/Condition/StringEquals/aws:userid").asText()).isEqualTo(roleId + ":someone-else");
+        }
+    }
 
+    @Test
+    void aPlantedLookAlike_isOverwrittenByContainment() {
+        plantLookAlike();
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport contained = engine.contain(SESSION, OPTIONS);
+
             assertThat(contained.outcome()).as(contained.summary() + contained.steps()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(contained.verified()).isTrue();
             assertThat(entitySteps(contained)).singleElement().satisfies(s -> {
@@ -156,18 +176,18 @@ class RoleSessionLockdownIT {
                 assertThat(s.detail()).contains("was not the lockdown's document: replaced");
             });
         }
-        assertThat(RoleSessionPolicy.isExactly(IamFixtures.role(iam, ROLE).inline().get(POLICY), roleId, "build-4711"))
+        assertThat(RoleSessionPolicy.isExactly(account.roleSnapshot(ROLE).inline().get(POLICY), roleId, "build-4711"))
                 .isTrue();
     }
 
     @Test
-    void aSessionWhoseNameDiffersOnlyInCase_neverLiftsTheOthersDeny(MotoServer moto) {
+    void aSessionWhoseNameDiffersOnlyInCase_neverLiftsTheOthersDeny() {
         // IAM may treat policy names without regard to case; model that by planting the other session's deny
         // under this session's policy name
         iam.putRolePolicy(b -> b.roleName(ROLE).policyName("EntityLockdownSession-Build-4711")
                 .policyDocument(RoleSessionPolicy.document(roleId, "build-4711")));
         ContainmentReport report;
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             report = engine.contain("arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/Build-4711", OPTIONS);
         }
 
@@ -175,15 +195,15 @@ class RoleSessionLockdownIT {
         assertThat(entitySteps(report)).singleElement().satisfies(s -> assertThat(s.detail())
                 .contains("already denies another session whose name differs only in case", roleId + ":build-4711",
                         "Contain the whole role instead: lockdown contain " + ROLE_ARN));
-        assertThat(RoleSessionPolicy.isExactly(IamFixtures.role(iam, ROLE).inline().get("EntityLockdownSession-Build-4711"),
+        assertThat(RoleSessionPolicy.isExactly(account.roleSnapshot(ROLE).inline().get("EntityLockdownSession-Build-4711"),
                 roleId, "build-4711")).isTrue();
     }
 
     @Test
-    void dryRun_changesNothing_andSaysWhatItWouldPut(MotoServer moto) {
-        IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
+    void dryRun_changesNothing_andSaysWhatItWouldPut() {
+        IamSnapshot before = account.roleSnapshot(ROLE);
         ContainmentReport report;
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             report = engine.contain(SESSION, OPTIONS.withDryRun(true));
         }
         assertThat(report.outcome()).isEqualTo(Outcome.SUCCEEDED);
@@ -191,13 +211,13 @@ class RoleSessionLockdownIT {
             assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
             assertThat(s.detail()).contains("dry run: would put " + POLICY + " on role " + ROLE, roleId + ":build-4711");
         });
-        assertThat(IamFixtures.role(iam, ROLE)).isEqualTo(before);
+        assertThat(account.roleSnapshot(ROLE)).isEqualTo(before);
     }
 
     @Test
-    void sessionOfAnInstanceProfileRole_saysTheseAreThatInstancesCredentials(MotoServer moto) {
+    void sessionOfAnInstanceProfileRole_saysTheseAreThatInstancesCredentials() {
         String session = "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + ROLE + "/i-0f1e2d3c4b5a69788";
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             ContainmentReport report = engine.contain(session, OPTIONS);
 
             assertThat(report.outcome()).as(report.summary() + report.steps()).isEqualTo(Outcome.SUCCEEDED);
@@ -205,18 +225,18 @@ class RoleSessionLockdownIT {
                     "instance-profile credentials of instance i-0f1e2d3c4b5a69788", "network are not touched",
                     "lockdown contain arn:aws:ec2:REGION:" + ACCOUNT + ":instance/i-0f1e2d3c4b5a69788"));
         }
-        assertThat(SessionDeny.denies(IamFixtures.role(iam, ROLE).inline().get("EntityLockdownSession-i-0f1e2d3c4b5a69788"),
+        assertThat(SessionDeny.denies(account.roleSnapshot(ROLE).inline().get("EntityLockdownSession-i-0f1e2d3c4b5a69788"),
                 Map.of("aws:userid", roleId + ":i-0f1e2d3c4b5a69788"))).isTrue();
     }
 
     @Test
-    void aSessionOfAProtectedRole_isRefusedOnTheRolesRealArn_andNothingChanges(MotoServer moto) {
-        IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
+    void aSessionOfAProtectedRole_isRefusedOnTheRolesRealArn_andNothingChanges() {
+        IamSnapshot before = account.roleSnapshot(ROLE);
         // the pattern names the role's path, which the session ARN does not carry: only GetRole tells
         Guardrails guardrails = Guardrails.of(List.of("arn:aws:iam::*:role/ci/*"), List.of(), List.of(),
-                TestAws.MEMBER_ROLE);
+                MotoEstate.MEMBER_ROLE);
         ContainmentReport report;
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto, guardrails)) {
+        try (LockdownEngine engine = TestEngine.builder(estate).guardrails(guardrails).build()) {
             report = engine.contain(SESSION, OPTIONS);
         }
 
@@ -224,15 +244,15 @@ class RoleSessionLockdownIT {
         assertThat(report.steps()).filteredOn(s -> s.status() == StepStatus.REFUSED).singleElement()
                 .satisfies(s -> assertThat(s.detail()).contains("session of role " + ROLE_ARN, "is protected",
                         "Nothing was changed"));
-        assertThat(IamFixtures.role(iam, ROLE)).isEqualTo(before);
+        assertThat(account.roleSnapshot(ROLE)).isEqualTo(before);
     }
 
     @Test
-    void aSessionOfTheMemberRole_isRefusedBeforeAnyRequest(MotoServer moto) {
+    void aSessionOfTheMemberRole_isRefusedBeforeAnyRequest() {
         CallRecorder calls = new CallRecorder();
         ContainmentReport report;
-        try (LockdownEngine engine = IamFixtures.engineWith(moto, calls)) {
-            report = engine.contain("arn:aws:sts::" + ACCOUNT + ":assumed-role/" + TestAws.MEMBER_ROLE
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(calls).build()) {
+            report = engine.contain("arn:aws:sts::" + ACCOUNT + ":assumed-role/" + MotoEstate.MEMBER_ROLE
                     + "/lockdown-user-mallory", OPTIONS);
         }
 
@@ -243,14 +263,14 @@ class RoleSessionLockdownIT {
     }
 
     @Test
-    void whenTheRolesInlineQuotaIsFull_theStepFails_andSaysToContainTheWholeRole(MotoServer moto) {
+    void whenTheRolesInlineQuotaIsFull_theStepFails_andSaysToContainTheWholeRole() {
         // the role's own policies already take almost all of the 10,240 characters
         String resource = "arn:aws:s3:::" + "b".repeat(10_000);
         iam.putRolePolicy(b -> b.roleName(ROLE).policyName("big").policyDocument("{\"Version\":\"2012-10-17\","
                 + "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"" + resource + "\"}]}"));
-        IamFixtures.Snapshot before = IamFixtures.role(iam, ROLE);
+        IamSnapshot before = account.roleSnapshot(ROLE);
         ContainmentReport report;
-        try (LockdownEngine engine = IamFixtures.engineWith(moto, new InlinePolicyQuota(iam, 2_048, 10_240))) {
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(new InlinePolicyQuota(iam, 2_048, 10_240)).build()) {
             report = engine.contain(SESSION, OPTIONS);
         }
 
@@ -261,13 +281,13 @@ class RoleSessionLockdownIT {
                     "Contain the whole role instead: lockdown contain " + ROLE_ARN);
         });
         assertThat(report.verification()).isEmpty();
-        assertThat(IamFixtures.role(iam, ROLE)).isEqualTo(before);
+        assertThat(account.roleSnapshot(ROLE)).isEqualTo(before);
     }
 
     @Test
-    void aSessionOfARoleThatDoesNotExist_fails_andChangesNothing(MotoServer moto) {
+    void aSessionOfARoleThatDoesNotExist_fails_andChangesNothing() {
         ContainmentReport report;
-        try (LockdownEngine engine = TestAws.memberRoleEngine(moto)) {
+        try (LockdownEngine engine = TestEngine.on(estate)) {
             report = engine.contain("arn:aws:sts::" + ACCOUNT + ":assumed-role/gone/build-1", OPTIONS);
         }
         assertThat(report.outcome()).isEqualTo(Outcome.FAILED);

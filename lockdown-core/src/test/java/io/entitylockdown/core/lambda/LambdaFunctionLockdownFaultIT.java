@@ -1,32 +1,25 @@
 package io.entitylockdown.core.lambda;
 
-import static io.entitylockdown.core.iam.IamFixtures.ACCOUNT;
-import static io.entitylockdown.core.iam.IamFixtures.OPTIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.LockdownEngine;
-import io.entitylockdown.core.TestAws;
-import io.entitylockdown.core.aws.Access;
-import io.entitylockdown.core.aws.AccountSessions;
-import io.entitylockdown.core.aws.AwsSettings;
-import io.entitylockdown.core.guard.Guardrails;
+import io.entitylockdown.core.TestEngine;
 import io.entitylockdown.core.iam.ContainmentPolicy;
-import io.entitylockdown.core.iam.IamFixtures;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Outcome;
 import io.entitylockdown.core.report.StepResult;
 import io.entitylockdown.core.report.StepStatus;
+import io.entitylockdown.testkit.EstateAccount;
 import io.entitylockdown.testkit.Fault;
 import io.entitylockdown.testkit.FaultProxy;
+import io.entitylockdown.testkit.MotoEstate;
 import io.entitylockdown.testkit.MotoExtension;
-import io.entitylockdown.testkit.MotoServer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import software.amazon.awssdk.services.iam.IamClient;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * The product's LambdaFunctionLockdown with Lambda's REST API throttled (429 TooManyRequestsException)
@@ -35,34 +28,30 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  */
 @ExtendWith(MotoExtension.class)
 class LambdaFunctionLockdownFaultIT {
+    private static final ContainmentOptions OPTIONS = ContainmentOptions.defaults();
 
     private FaultProxy proxy;
-    private AccountSessions setup;
-    private IamClient iam;
-    private LambdaClient lambda;
+    private MotoEstate estate;
+    private EstateAccount account;
     private String arn;
 
     @BeforeEach
-    void setUp(MotoServer moto) {
-        proxy = FaultProxy.start(moto.endpoint());
-        setup = TestAws.setupSessions(moto);
-        iam = IamFixtures.iam(setup, ACCOUNT);
-        lambda = LambdaFixtures.lambda(setup, ACCOUNT, "us-east-1");
-        arn = LambdaFixtures.createFunction(lambda, "exporter", IamFixtures.createRole(iam, "/", "exporter-role"), 5);
+    void setUp(MotoEstate estate) {
+        this.estate = estate;
+        this.account = estate.account();
+        proxy = FaultProxy.start(estate.endpoint());
+        arn = account.function("exporter").role(account.role("exporter-role").typical().create()).reservedConcurrency(5)
+                .create();
     }
 
     @AfterEach
     void tearDown() {
         proxy.close();
-        setup.close();
     }
 
-    private ContainmentReport contain(MotoServer moto, int attempts) {
-        AwsSettings settings = TestAws.engineSettings(moto).withEndpoint(proxy.endpoint())
-                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), attempts);
-        try (LockdownEngine engine = LockdownEngine.builder()
-                .sessions(new AccountSessions(settings, Access.memberRole(TestAws.MEMBER_ROLE, TestAws.EXTERNAL_ID)))
-                .guardrails(Guardrails.minimal(TestAws.MEMBER_ROLE)).recordKey(TestAws.RECORD_KEY).build()) {
+    private ContainmentReport contain(int attempts) {
+        try (LockdownEngine engine = TestEngine.builder(estate).endpoint(proxy.endpoint())
+                .timeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), attempts).build()) {
             return engine.contain(arn, OPTIONS);
         }
     }
@@ -72,11 +61,11 @@ class LambdaFunctionLockdownFaultIT {
     }
 
     @Test
-    void contain_whenLambdaThrottles_isRetried_andSucceedsVerified(MotoServer moto) {
+    void contain_whenLambdaThrottles_isRetried_andSucceedsVerified() {
         FaultProxy.Rule put = proxy.inject("lambda:PutFunctionConcurrency", Fault.throttling(), 2);
         FaultProxy.Rule tag = proxy.inject("lambda:TagResource", Fault.serverError(500), 1);
 
-        ContainmentReport report = contain(moto, 3);
+        ContainmentReport report = contain(3);
 
         assertThat(report.outcome()).as(report.summary()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(report.verified()).isTrue();
@@ -84,14 +73,14 @@ class LambdaFunctionLockdownFaultIT {
         assertThat(put.applied()).isEqualTo(2);
         assertThat(tag.applied()).isEqualTo(1);
         assertThat(proxy.requests("lambda:PutFunctionConcurrency")).isEqualTo(3);
-        assertThat(LambdaFixtures.snapshot(lambda, "exporter").reserved()).isZero();
+        assertThat(account.functionSnapshot("exporter").reserved()).isZero();
     }
 
     @Test
-    void contain_whenLambdaThrottlingOutlastsTheRetries_theRoleIsStillDenied(MotoServer moto) {
+    void contain_whenLambdaThrottlingOutlastsTheRetries_theRoleIsStillDenied() {
         proxy.inject("lambda:PutFunctionConcurrency", Fault.throttling());
 
-        ContainmentReport report = contain(moto, 2);
+        ContainmentReport report = contain(2);
 
         assertThat(report.outcome()).isEqualTo(Outcome.PARTIAL);
         assertThat(step(report, "reserved-concurrency-zero").status()).isEqualTo(StepStatus.FAILED);
@@ -103,7 +92,7 @@ class LambdaFunctionLockdownFaultIT {
                 .extracting(StepResult::status).doesNotContain(StepStatus.FAILED);
         assertThat(report.verified()).isFalse();
         assertThat(proxy.requests("lambda:PutFunctionConcurrency")).isEqualTo(2);
-        assertThat(LambdaFixtures.snapshot(lambda, "exporter").reserved()).isEqualTo(5);
-        assertThat(IamFixtures.role(iam, "exporter-role").inline()).containsKey(ContainmentPolicy.NAME);
+        assertThat(account.functionSnapshot("exporter").reserved()).isEqualTo(5);
+        assertThat(account.roleSnapshot("exporter-role").inline()).containsKey(ContainmentPolicy.NAME);
     }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.core.aws.AwsSettings;
 import io.entitylockdown.core.aws.CallRecorder;
-import io.entitylockdown.testkit.MotoServer;
+import io.entitylockdown.testkit.EstateAccount;
+import io.entitylockdown.testkit.MotoEstate;
+import io.entitylockdown.testkit.TopicReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,59 +24,52 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * A deployed lockdown in moto's default account (the security account): audit topic with an SQS
- * subscription that the test reads, phase-2 queue, and the handler configured like the function.
- * Every AWS call the handlers make is recorded for the least-privilege test.
+ * The function as deployed on a {@link MotoEstate}, in its security account: the audit topic with a queue
+ * that the test reads, the phase-2 delay queue, and handlers configured like the function (its
+ * environment variables, the estate's ExternalId). The one way a lambda test builds a handler.
+ *
+ * <p>Every AWS call of every handler built here is recorded in {@link #HANDLER_CALLS}, written at JVM
+ * exit to {@link #OBSERVED} for {@code ExecutionRoleLeastPrivilegeTest}; {@link #calls} holds this
+ * deployment's only.
  */
-final class HandlerFixture implements AutoCloseable {
-    static final String EXTERNAL_ID = "handler-test-external-id-0123456789";
-    static final String SECURITY_ACCOUNT = "123456789012";
+final class TestHandler {
+    static final String EXTERNAL_ID = MotoEstate.EXTERNAL_ID;
+    static final String SECURITY_ACCOUNT = MotoEstate.SECURITY_ACCOUNT;
     /** Every call any handler made in this JVM; written at exit for {@code ExecutionRoleLeastPrivilegeTest}. */
     static final CallRecorder HANDLER_CALLS = new CallRecorder();
     static final Path OBSERVED = Path.of("target", "observed-handler-actions.txt");
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(HandlerFixture::writeObserved, "observed-handler-actions"));
+        Runtime.getRuntime().addShutdownHook(new Thread(TestHandler::writeObserved, "observed-handler-actions"));
     }
 
-    final MotoServer moto;
-    final SnsClient sns;
-    final SqsClient sqs;
+    final MotoEstate estate;
     final String auditTopicArn;
-    final String auditQueueUrl;
     final String phase2QueueUrl;
-    /** Calls of the handler built by this fixture only. */
+    /** Calls of the handlers built by this deployment only. */
     final CallRecorder calls = new CallRecorder();
+    private final TopicReader audit;
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private SecretsManagerClient secrets;
 
-    HandlerFixture(MotoServer moto) {
-        this.moto = moto;
-        this.sns = SnsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(credentials()).build();
-        this.sqs = SqsClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(credentials()).build();
-        this.auditTopicArn = sns.createTopic(b -> b.name("lockdown-audit")).topicArn();
-        this.auditQueueUrl = sqs.createQueue(b -> b.queueName("audit-reader")).queueUrl();
-        String auditQueueArn = sqs.getQueueAttributes(b -> b.queueUrl(auditQueueUrl)
-                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-        sns.subscribe(b -> b.topicArn(auditTopicArn).protocol("sqs").endpoint(auditQueueArn));
-        this.phase2QueueUrl = sqs.createQueue(b -> b.queueName("lockdown-phase2")).queueUrl();
+    private TestHandler(MotoEstate estate) {
+        this.estate = estate;
+        EstateAccount security = estate.security();
+        this.audit = security.topicWithReader("lockdown-audit", "audit-reader");
+        this.auditTopicArn = audit.topicArn();
+        this.phase2QueueUrl = security.queue("lockdown-phase2");
     }
 
-    private static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    /** Deploys the function's topics and queue in the estate's security account. */
+    static TestHandler deployOn(MotoEstate estate) {
+        return new TestHandler(estate);
     }
 
     Map<String, String> environment() {
@@ -84,7 +79,7 @@ final class HandlerFixture implements AutoCloseable {
         env.put("LOCKDOWN_PHASE2_QUEUE_URL", phase2QueueUrl);
         env.put("LOCKDOWN_WINDOW_SECONDS", "30");
         env.put("LOCKDOWN_EXECUTION_ROLE_ARN", "arn:aws:iam::" + SECURITY_ACCOUNT + ":role/EntityLockdownExecutionRole");
-        env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
+        env.put("AWS_ENDPOINT_URL", estate.endpoint().toString());
         env.put("AWS_REGION", "us-east-1");
         return env;
     }
@@ -107,23 +102,26 @@ final class HandlerFixture implements AutoCloseable {
                 strategies);
     }
 
+    /** The function's AWS settings: moto's default credentials (the execution role), short timeouts, recorded. */
     private AwsSettings aws(ExecutionInterceptor... faults) {
         List<ExecutionInterceptor> interceptors = new ArrayList<>(List.of(HANDLER_CALLS, calls));
         interceptors.addAll(List.of(faults));
-        return new AwsSettings(moto.endpoint(), Region.US_EAST_1, credentials(), interceptors,
-                Duration.ofSeconds(10), Duration.ofSeconds(30), 2);
+        return AwsSettings.builder().endpoint(estate.endpoint()).homeRegion(Region.US_EAST_1)
+                .credentials(MotoEstate.testingCredentials()).interceptors(interceptors)
+                .attemptTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(30)).maxAttempts(2).build();
     }
 
     /** A Secrets Manager secret in the security account holding {@code value}; returns its ARN. */
     String createSecret(String name, String value) {
-        try (SecretsManagerClient secrets = secretsManager()) {
-            return secrets.createSecret(b -> b.name(name).secretString(value)).arn();
-        }
+        return secretsManager().createSecret(b -> b.name(name).secretString(value)).arn();
     }
 
-    SecretsManagerClient secretsManager() {
-        return SecretsManagerClient.builder().endpointOverride(moto.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(credentials()).build();
+    /** The security account's Secrets Manager (the estate closes it). */
+    synchronized SecretsManagerClient secretsManager() {
+        if (secrets == null) {
+            secrets = estate.security().client(SecretsManagerClient.builder(), MotoEstate.HOME_REGION, b -> b);
+        }
+        return secrets;
     }
 
     /** The deployed function's variables: the ExternalId in a secret, not in the environment. */
@@ -161,31 +159,24 @@ final class HandlerFixture implements AutoCloseable {
     }
 
     /** Every audit message delivered so far, in order, removed from the reader queue. */
-    List<Audit> audits() throws IOException {
+    List<Audit> audits() {
         List<Audit> audits = new ArrayList<>();
-        while (true) {
-            List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(auditQueueUrl).maxNumberOfMessages(10)
-                    .waitTimeSeconds(0)).messages();
-            if (batch.isEmpty()) {
-                return audits;
-            }
-            for (Message message : batch) {
-                JsonNode envelope = Json.mapper().readTree(message.body());
-                JsonNode attributes = envelope.path("MessageAttributes");
-                audits.add(new Audit(envelope.path("Subject").asText(), envelope.path("Message").asText(),
-                        attributes.path("event").path("Value").asText(), attributes.path("entity").path("Value").asText()));
-                sqs.deleteMessage(b -> b.queueUrl(auditQueueUrl).receiptHandle(message.receiptHandle()));
-            }
+        for (JsonNode envelope : audit.envelopes()) {
+            JsonNode attributes = envelope.path("MessageAttributes");
+            audits.add(new Audit(envelope.path("Subject").asText(), envelope.path("Message").asText(),
+                    attributes.path("event").path("Value").asText(), attributes.path("entity").path("Value").asText()));
         }
+        return audits;
     }
 
     /** The phase-2 messages waiting on the queue (visible or delayed), read without the delay. */
     int phase2Waiting() {
-        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(phase2QueueUrl)
-                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-        return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED));
+        return estate.security().messagesWaiting(phase2QueueUrl);
+    }
+
+    /** The phase-2 queue's client, to receive what the handler scheduled. */
+    SqsClient sqs() {
+        return estate.security().sqs();
     }
 
     /** An SNS event as Lambda delivers it, with the given String message attributes. */
@@ -243,11 +234,5 @@ final class HandlerFixture implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("Could not write " + OBSERVED + ": " + e.getMessage());
         }
-    }
-
-    @Override
-    public void close() {
-        sns.close();
-        sqs.close();
     }
 }
