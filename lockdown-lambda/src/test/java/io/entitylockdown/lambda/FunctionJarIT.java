@@ -88,6 +88,9 @@ class FunctionJarIT {
             assertThat(estate.lambda.getFunctionConcurrency(b -> b.functionName("billing-export"))
                     .reservedConcurrentExecutions()).isZero();
             assertThat(estate.interfaceGroupRuleCounts()).isNotEmpty().containsOnly(0);
+            assertThat(estate.iam.listRolePolicies(b -> b.roleName("web-role")).policyNames())
+                    .as("the instance's credentials denied on the role its profile web-profile holds")
+                    .containsExactly(io.entitylockdown.core.ec2.CredentialDenyPolicy.perInstanceName(estate.instanceId));
             // release and status through the topic, from the same pruned jar (other operations, other SDK classes)
             for (String operation : List.of("status", "release")) {
                 String response = function.invoke(handler, TestHandler.snsEvent(Map.of("Arn", estate.userArn,
@@ -145,7 +148,7 @@ class FunctionJarIT {
                     .role(account.role("billing-export-role").create()).create();
             Network network = account.network(REGION);
             ec2 = network.ec2();
-            instanceId = network.instance().profile(network.instanceProfile("web-profile")).launch().instanceId();
+            instanceId = network.instance().profile(network.instanceProfile("web-profile", "web-role")).launch().instanceId();
             instanceArn = network.arn(instanceId);
         }
 

@@ -107,6 +107,15 @@ public final class Network {
         return name;
     }
 
+    /**
+     * A role trusted by EC2 in an instance profile with another name; returns the profile's name. The
+     * lockdown must find the role through the profile, never take one name for the other.
+     */
+    public String instanceProfile(String profile, String role) {
+        account.role(role).instanceProfile(profile).create();
+        return profile;
+    }
+
     /** An instance to launch: by default one interface in the app and admin groups. */
     public InstanceLaunch instance() {
         return new InstanceLaunch();
@@ -231,6 +240,7 @@ public final class Network {
     /** How an instance is launched. */
     public final class InstanceLaunch {
         private int interfaces = 1;
+        private boolean interfacesChosen;
         private List<String> securityGroupIds;
         private String profile;
         private final Map<String, String> tags = new LinkedHashMap<>();
@@ -243,8 +253,11 @@ public final class Network {
          * belong to the interfaces).
          */
         public InstanceLaunch interfaces(int count) {
+            if (securityGroupIds != null) {
+                throw new IllegalStateException("interfaces(n) and securityGroupIds(...) are two launch styles: choose one");
+            }
             this.interfaces = count;
-            this.securityGroupIds = null;
+            this.interfacesChosen = true;
             return this;
         }
 
@@ -254,6 +267,9 @@ public final class Network {
          * them to every interface).
          */
         public InstanceLaunch securityGroupIds(String... groupIds) {
+            if (interfacesChosen) {
+                throw new IllegalStateException("interfaces(n) and securityGroupIds(...) are two launch styles: choose one");
+            }
             this.securityGroupIds = List.of(groupIds);
             return this;
         }

@@ -8,7 +8,7 @@ import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.CreateRoleRequest;
 import software.amazon.awssdk.services.iam.model.Tag;
 
-/** An IAM role to create, with what it should carry; one request per thing asked for. */
+/** An IAM role to create, with what it should carry; no request but those its options ask for. */
 public final class RoleSeed {
     private final IamClient iam;
     private final String name;
@@ -18,6 +18,7 @@ public final class RoleSeed {
     private final List<String> managed = new ArrayList<>();
     private final Map<String, String> inline = new LinkedHashMap<>();
     private boolean instanceProfile;
+    private String profileName;
 
     RoleSeed(IamClient iam, String name) {
         this.iam = iam;
@@ -63,7 +64,13 @@ public final class RoleSeed {
 
     /** Also an instance profile of the same name holding the role, as EC2 delivers it to instances. */
     public RoleSeed instanceProfile() {
+        return instanceProfile(name);
+    }
+
+    /** Also an instance profile holding the role, under a name of its own (as the console's profiles often are). */
+    public RoleSeed instanceProfile(String profile) {
         this.instanceProfile = true;
+        this.profileName = profile;
         return this;
     }
 
@@ -86,8 +93,8 @@ public final class RoleSeed {
         inline.forEach((policyName, policy) -> iam.putRolePolicy(b -> b.roleName(name).policyName(policyName)
                 .policyDocument(policy)));
         if (instanceProfile) {
-            iam.createInstanceProfile(b -> b.instanceProfileName(name));
-            iam.addRoleToInstanceProfile(b -> b.instanceProfileName(name).roleName(name));
+            iam.createInstanceProfile(b -> b.instanceProfileName(profileName));
+            iam.addRoleToInstanceProfile(b -> b.instanceProfileName(profileName).roleName(name));
         }
         return arn;
     }

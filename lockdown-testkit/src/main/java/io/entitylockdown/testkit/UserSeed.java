@@ -11,8 +11,9 @@ import software.amazon.awssdk.services.iam.model.StatusType;
 import software.amazon.awssdk.services.iam.model.Tag;
 
 /**
- * An IAM user to create, with what it should carry. Makes one request per thing asked for and nothing
- * else (tests on a moto that enforces IAM after a counted number of requests rely on it).
+ * An IAM user to create, with what it should carry. Makes only the requests its options ask for: one for
+ * the user with its tags, one per policy, one per active key and two per inactive key (created, then
+ * switched off); tests on a moto that enforces IAM after a counted number of requests rely on it.
  */
 public final class UserSeed {
     static final String READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";

@@ -198,10 +198,14 @@ class Ec2EvidenceIT {
         Network net = estate.account().network();
         try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
             Instance instance = protectedByItsOwner(net);
-            engine.contain(net.arn(instance), NO_WINDOW_NO_SNAPSHOT);
+            ContainmentReport contained = engine.contain(net.arn(instance), NO_WINDOW_NO_SNAPSHOT);
+            assertThat(contained.outcome()).as(contained.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(net.protection(instance.instanceId())).as("contained: both on")
+                    .isEqualTo(new Network.Protection(true, true));
 
-            engine.release(net.arn(instance), ContainmentOptions.defaults());
+            ContainmentReport released = engine.release(net.arn(instance), ContainmentOptions.defaults());
 
+            assertThat(released.outcome()).as(released.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
             assertThat(net.protection(instance.instanceId())).isEqualTo(new Network.Protection(true, false));
         }
     }

@@ -45,9 +45,11 @@ class Ec2InstanceCredentialsIT {
     void contain_twoInstancesSharingARole_eachGetsItsOwnDenyPolicy(MotoEstate estate) {
         Network net = estate.account().network();
         try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
-            String role = net.instanceProfile("shared-web");
-            Instance first = net.instance().interfaces(1).profile(role).launch();
-            Instance second = net.instance().interfaces(1).profile(role).launch();
+            // the profile's name is not the role's: the deny must land on the role the profile holds
+            String profile = net.instanceProfile("shared-web-profile", "shared-web");
+            String role = "shared-web";
+            Instance first = net.instance().interfaces(1).profile(profile).launch();
+            Instance second = net.instance().interfaces(1).profile(profile).launch();
 
             ContainmentReport one = engine.contain(net.arn(first), NO_WINDOW);
 
@@ -92,7 +94,9 @@ class Ec2InstanceCredentialsIT {
                 MotoEstate.MEMBER_ROLE);
         Network net = estate.account().network();
         try (LockdownEngine engine = TestEngine.builder(estate).guardrails(guardrails).interceptor(CALLS).build()) {
-            Instance instance = net.instance().interfaces(2).profile(net.instanceProfile("breakglass-admin")).launch();
+            // protected by the role's name, reached through a profile named otherwise
+            Instance instance = net.instance().interfaces(2).profile(net.instanceProfile("ops-profile", "breakglass-admin"))
+                    .launch();
 
             ContainmentReport report = engine.contain(net.arn(instance), NO_WINDOW);
 

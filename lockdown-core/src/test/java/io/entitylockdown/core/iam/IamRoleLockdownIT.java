@@ -96,6 +96,26 @@ class IamRoleLockdownIT {
         assertThat(after.withoutInline(NAME)).isEqualTo(before);
     }
 
+
+    /** A second containment moves the session cut-off; release still finds the first prior state. */
+    @Test
+    void releaseAfterASecondContainment_restoresThePriorStateOfTheFirst() {
+        String arn = deployer();
+        IamSnapshot before = account.roleSnapshot("deployer");
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+            ContainmentReport released = engine.release(arn, OPTIONS);
+
+            assertThat(released.outcome()).as(released.summary() + released.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.verified()).isTrue();
+        }
+        IamSnapshot after = account.roleSnapshot("deployer");
+        assertThat(IamUserLockdownIT.form(after, arn).denyAll()).isFalse();
+        assertThat(after.withoutInline(NAME)).isEqualTo(before);
+    }
+
     @Test
     void release_leavesAnAWSDenyAllThatWasAttachedBeforeContainment() {
         String arn = account.role("already-denied").typical().managedPolicy(DENY_ALL).create();

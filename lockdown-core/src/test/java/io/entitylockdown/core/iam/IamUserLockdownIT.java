@@ -124,6 +124,29 @@ class IamUserLockdownIT {
         assertThat(after.keys().values()).containsOnly("Inactive");
     }
 
+
+    /** A second containment moves the session cut-off; release still finds the first prior state. */
+    @Test
+    void releaseAfterASecondContainment_restoresThePriorStateOfTheFirst() {
+        String arn = account.user("alice").path("/ops/team/").typical().create().arn();
+        IamSnapshot before = account.userSnapshot("alice");
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+            ContainmentReport released = engine.release(arn, OPTIONS);
+
+            assertThat(released.outcome()).as(released.summary() + released.steps()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.verified()).isTrue();
+        }
+        IamSnapshot after = account.userSnapshot("alice");
+        assertThat(form(after, arn).denyAll()).isFalse();
+        assertThat(after.withoutInline(NAME).attached()).isEqualTo(before.attached());
+        assertThat(after.withoutInline(NAME).inline()).isEqualTo(before.inline());
+        assertThat(after.tags()).isEqualTo(before.tags());
+        assertThat(after.keys().values()).containsOnly("Inactive");
+    }
+
     @Test
     void releaseAgain_saysNotContained_andChangesNothing() {
         String arn = account.user("alice").path("/ops/team/").typical().create().arn();

@@ -131,6 +131,7 @@ class InlineQuotaIT {
         IamSnapshot before = account.roleSnapshot("busy-role");
         try (LockdownEngine engine = engine()) {
             engine.contain(function, OPTIONS);
+            assertThat(account.roleSnapshot("busy-role").attached()).as("contained with the fallback").contains(DENY_ALL);
 
             ContainmentReport released = engine.release(function, OPTIONS);
 

@@ -140,6 +140,26 @@ class LambdaFunctionLockdownIT {
         assertThat(account.roleSnapshot("exporter-role").withoutInline(ContainmentPolicy.NAME)).isEqualTo(roleBefore);
     }
 
+
+    /** After two containments the recorded concurrency is still the function's own, not the 0 of the first. */
+    @Test
+    void releaseAfterASecondContainment_restoresThePriorStateOfTheFirst() {
+        String arn = exporter().arn();
+        FunctionSnapshot before = account.functionSnapshot("exporter");
+        IamSnapshot roleBefore = account.roleSnapshot("exporter-role");
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+            ContainmentReport released = engine.release(arn, OPTIONS);
+
+            assertThat(released.outcome()).as(released.summary()).isEqualTo(Outcome.SUCCEEDED);
+            assertThat(released.verified()).isTrue();
+        }
+        assertThat(account.functionSnapshot("exporter")).isEqualTo(before);
+        assertThat(account.roleSnapshot("exporter-role").withoutInline(ContainmentPolicy.NAME)).isEqualTo(roleBefore);
+    }
+
     @Test
     void release_ofAFunctionWithoutReservedConcurrency_deletesTheReservation() {
         String role = account.role("free-role").typical().create();
