@@ -124,6 +124,7 @@ public final class FakeAws {
                         String body = request.contentStreamProvider().map(p -> read(p.newStream())).orElse("");
                         String operation = operation(request, body);
                         try {
+                            // the round trip this fake stands for: requests sent together overlap, as on AWS
                             Thread.sleep(latency.toMillis());
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();

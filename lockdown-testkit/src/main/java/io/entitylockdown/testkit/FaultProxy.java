@@ -317,6 +317,7 @@ public final class FaultProxy implements AutoCloseable {
         return null;
     }
 
+    /** The injected latency or delay itself (the proxy's purpose); false when the proxy closed meanwhile. */
     private boolean sleep(long nanos) {
         if (nanos <= 0) {
             return !closed;

@@ -154,6 +154,7 @@ public final class StackSetDeployment {
                         + timeout.toMinutes() + " minutes; it goes on in CloudFormation", null);
             }
             try {
+                // CloudFormation has no waiter for stack set operations: the CLI polls, with visible progress
                 Thread.sleep(pollInterval.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
