@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Optional;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
 /**
  * Where the function's ExternalId comes from, read when a request first needs it.
@@ -93,15 +94,45 @@ final class ExternalIdSource {
         }
     }
 
-    /** The value in force before the last rotation, while phase-2 messages signed with it may still arrive. */
+    /**
+     * The value in force before the last rotation, while phase-2 messages signed with it may still arrive.
+     * A container that saw the rotation knows it; any other (started or restored after the rotation) asks
+     * Secrets Manager for the version labelled {@code AWSPREVIOUS}, which a rotation or put moves there.
+     *
+     * @throws SecretUnavailableException when that version exists but cannot be read (the message is then
+     *         delivered again rather than rejected)
+     */
     synchronized Optional<DeploymentSecret> previous() {
-        return previous != null && clock.instant().isBefore(previousUntil) ? Optional.of(previous) : Optional.empty();
+        Instant now = clock.instant();
+        if (previous != null && now.isBefore(previousUntil)) {
+            return Optional.of(previous);
+        }
+        if (given != null || secretArn.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            previous = fetch(PREVIOUS_STAGE);
+        } catch (SecretUnavailableException e) {
+            if (e.getCause() instanceof ResourceNotFoundException) {
+                return Optional.empty(); // never rotated: there is no earlier value
+            }
+            throw e;
+        }
+        previousUntil = now.plus(MAX_AGE);
+        return Optional.of(previous);
     }
 
+    /** The label Secrets Manager moves the value before the current one to. */
+    static final String PREVIOUS_STAGE = "AWSPREVIOUS";
+
     private DeploymentSecret fetch() {
+        return fetch(null);
+    }
+
+    private DeploymentSecret fetch(String versionStage) {
         GetSecretValueResponse response;
         try {
-            response = secretsManager.getSecretValue(b -> b.secretId(secretArn));
+            response = secretsManager.getSecretValue(b -> b.secretId(secretArn).versionStage(versionStage));
         } catch (RuntimeException e) {
             throw new SecretUnavailableException("The ExternalId could not be read from " + origin() + " ("
                     + AwsErrors.describe(e, "secretsmanager:GetSecretValue") + "); check that it exists and that the "

@@ -128,6 +128,37 @@ class HandlerExternalIdSecretIT {
         assertThat(foreign.at("/results/0/summary").asText()).contains("signature does not match");
     }
 
+    /** A container started after the rotation never saw the old value: it asks Secrets Manager for AWSPREVIOUS. */
+    @Test
+    void phase2MessageSignedBeforeARotation_isTheFunctionsOwn_inAContainerStartedAfterIt() throws Exception {
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
+        String instance = "arn:aws:ec2:us-east-1:111111111111:instance/i-0123456789abcdef0";
+        String signedBefore = Phase2Message.create(instance, 60, clock.instant(),
+                DeploymentSecret.ofNullable(TestHandler.EXTERNAL_ID)).toJson();
+        fixture.secretsManager().putSecretValue(b -> b.secretId(arn).secretString(ROTATED));
+        LockdownHandler startedAfter = fixture.handler(fixture.environmentWithSecret(arn), clock);
+
+        JsonNode own = TestHandler.invoke(startedAfter, TestHandler.sqsEvent("p2-own", signedBefore));
+
+        assertThat(own.at("/results/0/event").asText()).as(own.toString()).isNotEqualTo("rejected");
+        assertThat(own.at("/results/0/report/operation").asText()).isEqualTo("isolate");
+        assertThat(fixture.logs()).doesNotContain(ROTATED).doesNotContain(TestHandler.EXTERNAL_ID);
+    }
+
+    /** Never rotated: there is no AWSPREVIOUS, and a message signed with another value is rejected as forged. */
+    @Test
+    void phase2MessageSignedWithAnotherValue_isRejected_whenTheSecretWasNeverRotated() throws Exception {
+        String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
+        String forged = Phase2Message.create("arn:aws:ec2:us-east-1:111111111111:instance/i-0123456789abcdef0", 60,
+                clock.instant(), DeploymentSecret.ofNullable("never-this-deployments-secret-000")).toJson();
+        LockdownHandler handler = fixture.handler(fixture.environmentWithSecret(arn), clock);
+
+        JsonNode foreign = TestHandler.invoke(handler, TestHandler.sqsEvent("p2-forged", forged));
+
+        assertThat(foreign.at("/results/0/event").asText()).as(foreign.toString()).isEqualTo("rejected");
+        assertThat(foreign.at("/results/0/summary").asText()).contains("signature does not match");
+    }
+
     @Test
     void secret_whenItCannotBeReadAgain_theValueReadBeforeStaysInForce() throws Exception {
         String arn = fixture.createSecret("entity-lockdown-external-id", TestHandler.EXTERNAL_ID);
