@@ -3,6 +3,7 @@ package io.entitylockdown.cli;
 import io.entitylockdown.core.ContainmentOptions;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.LockdownEngine;
+import io.entitylockdown.core.Shell;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.strategy.Phase2Scheduler;
 import java.io.PrintWriter;
@@ -35,7 +36,7 @@ final class CliPhase2 implements Phase2Scheduler {
         pending.putIfAbsent(instance.arn(), Instant.now());
         synchronized (err) {
             err.println("Phase 2 of " + instance.arn() + " is due at " + notBefore + ". If this command is stopped "
-                    + "before then, finish it with: lockdown contain --window 0 " + instance.arn());
+                    + "before then, finish it with: lockdown contain --window 0 " + Shell.quote(instance.arn()));
             err.flush();
         }
         return "this command waits and runs it at " + notBefore + "; if it is stopped, it isolates the instance at "
@@ -95,7 +96,7 @@ final class CliPhase2 implements Phase2Scheduler {
         }
         if (worker.isAlive()) {
             err.println("Isolation did not finish in time; finish with: lockdown contain --window 0 "
-                    + String.join(" ", arns));
+                    + String.join(" ", arns.stream().map(Shell::quote).toList()));
             err.flush();
         }
     }

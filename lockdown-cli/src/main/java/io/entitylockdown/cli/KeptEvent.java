@@ -2,6 +2,7 @@ package io.entitylockdown.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.core.Shell;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -90,7 +91,7 @@ record KeptEvent(String messageId, Shape shape, List<Request> requests, String p
             String arn = json.path("arn").asText("?");
             return new KeptEvent(id, Shape.PHASE2_DEAD_LETTER, List.of(), "phase 2 (isolation) of " + arn + " failed "
                     + "every attempt; only the function can schedule it (the message is signed and expires), so it is not "
-                    + "re-submitted. Finish it now with 'lockdown contain --window 0 " + arn + "', then delete this message");
+                    + "re-submitted. Finish it now with 'lockdown contain --window 0 " + Shell.quote(arn) + "', then delete this message");
         }
         if (message.messageAttributes().containsKey("Arn") || json != null && json.has("arn")) {
             Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.entitylockdown.cli;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.Json;
+import io.entitylockdown.core.Shell;
 import io.entitylockdown.core.report.ContainmentReport;
 import io.entitylockdown.core.report.Operation;
 import io.entitylockdown.core.report.Outcome;
@@ -69,7 +70,7 @@ final class ReportPrinter {
                 .map(ContainmentReport::entity).toList();
         if (!releasable.isEmpty()) {
             out.println();
-            out.println("To undo: lockdown release " + String.join(" ", releasable));
+            out.println("To undo: lockdown release " + String.join(" ", releasable.stream().map(Shell::quote).toList()));
         }
         out.flush();
     }

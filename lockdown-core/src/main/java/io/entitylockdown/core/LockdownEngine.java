@@ -89,7 +89,7 @@ public final class LockdownEngine implements AutoCloseable {
         return run(arn, Operation.CONTAIN, options, phase2, (strategy, ctx) -> {
             strategy.contain(ctx);
             if (!options.dryRun()) {
-                ctx.report().releaseCommand("lockdown release " + ctx.entity().arn());
+                ctx.report().releaseCommand("lockdown release " + Shell.quote(ctx.entity().arn()));
             }
         });
     }

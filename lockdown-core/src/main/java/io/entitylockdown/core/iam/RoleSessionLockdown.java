@@ -71,7 +71,7 @@ public final class RoleSessionLockdown implements ContainmentStrategy {
             report.record("deny-session", "iam:PutRolePolicy", StepOutcome.failed("the policy " + session.policyName
                     + " on role " + session.role + " already denies another session whose name differs only in case ("
                     + other.get() + "); it was not replaced, so that session stays denied. Contain the whole role "
-                    + "instead: lockdown contain " + role.arn()), 0);
+                    + "instead: lockdown contain " + Shell.quote(role.arn())), 0);
             return;
         }
         String replaced = role.policy().isPresent() && !inForce
@@ -92,7 +92,7 @@ public final class RoleSessionLockdown implements ContainmentStrategy {
                 if ("LimitExceeded".equals(AwsErrors.code(e))) {
                     return StepOutcome.failed("the inline policy quota of role " + session.role + " is full ("
                             + AwsErrors.describe(e, "iam:PutRolePolicy") + "), so this session cannot be denied on its "
-                            + "own. Contain the whole role instead: lockdown contain " + role.arn());
+                            + "own. Contain the whole role instead: lockdown contain " + Shell.quote(role.arn()));
                 }
                 throw e;
             }
@@ -151,7 +151,7 @@ public final class RoleSessionLockdown implements ContainmentStrategy {
             });
             report.note("Credentials of session " + session.name + " that have not expired work again: sessions of role "
                     + session.role + " last at most " + hours(role.maxSessionSeconds()) + ". If the attacker may still "
-                    + "hold them, contain the session again, or the whole role: lockdown contain " + role.arn());
+                    + "hold them, contain the session again, or the whole role: lockdown contain " + Shell.quote(role.arn()));
         }
     }
 
@@ -286,7 +286,7 @@ public final class RoleSessionLockdown implements ContainmentStrategy {
             report.state("sessionPolicy", policyName);
             report.note("Only session " + name + " of role " + found.arn() + " is denied. Other sessions of the role, "
                     + "and new sessions under another session name, keep working: when the attacker can assume the "
-                    + "role again, contain all of it with: lockdown contain " + found.arn());
+                    + "role again, contain all of it with: lockdown contain " + Shell.quote(found.arn()));
             if (INSTANCE_ID.matcher(name).matches()) {
                 report.note("Session " + name + " is how EC2 names the instance-profile credentials of instance " + name
                         + ": these are that instance's credentials, denied wherever they are used. The instance and its "

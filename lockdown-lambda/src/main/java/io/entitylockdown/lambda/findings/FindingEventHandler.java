@@ -8,6 +8,7 @@ import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.Json;
 import io.entitylockdown.core.LockdownEngine;
 import io.entitylockdown.core.LockdownException;
+import io.entitylockdown.core.Shell;
 import io.entitylockdown.core.UnknownEntityException;
 import io.entitylockdown.core.aws.AccountSessions;
 import io.entitylockdown.core.guard.Guardrails;
@@ -203,7 +204,7 @@ public final class FindingEventHandler {
             if (credentials.roleName().isEmpty()) {
                 throw new UnknownEntityException("the finding does not name the role of instance "
                         + credentials.instanceId() + "'s credentials, so they cannot be denied alone; to deny them with "
-                        + "the instance's network cut off too: lockdown contain " + credentials.instanceArn());
+                        + "the instance's network cut off too: lockdown contain " + Shell.quote(credentials.instanceArn()));
             }
             EntityArn arn = EntityArn.parse("arn:" + credentials.partition() + ":sts::" + credentials.accountId()
                     + ":assumed-role/" + credentials.roleName() + "/" + credentials.instanceId());
@@ -211,7 +212,7 @@ public final class FindingEventHandler {
                     + " (session " + credentials.instanceId() + " of role " + credentials.roleName() + "): only they are "
                     + "denied, wherever they are used. The instance and its network are NOT touched: the finding says "
                     + "its credentials were used elsewhere, not that the instance runs the attacker's code. To isolate "
-                    + "the instance as well: lockdown contain " + credentials.instanceArn());
+                    + "the instance as well: lockdown contain " + Shell.quote(credentials.instanceArn()));
             return arn;
         }
         throw new IllegalStateException("not a credentials target: " + target.describe());
@@ -274,7 +275,7 @@ public final class FindingEventHandler {
                     + "by the function's failure destination and the failure topic is told.");
         }
         if (!act) {
-            extra.add("To contain it now: lockdown contain " + entity.arn() + " (or choose 'Contain entity' on the "
+            extra.add("To contain it now: lockdown contain " + Shell.quote(entity.arn()) + " (or choose 'Contain entity' on the "
                     + "finding in Security Hub). To contain findings like it automatically, add its type to "
                     + AutoContainPolicy.TYPES + " (and check " + AutoContainPolicy.MIN_SEVERITY + ").");
         }
