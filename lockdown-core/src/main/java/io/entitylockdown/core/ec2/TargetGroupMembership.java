@@ -117,9 +117,12 @@ final class TargetGroupMembership implements InstanceEffect {
             n.privateIpAddresses().forEach(a -> addresses.add(a.privateIpAddress()));
             n.ipv6Addresses().forEach(a -> addresses.add(a.ipv6Address()));
         });
+        // An address is the instance's only inside its own VPC: private ranges overlap across VPCs, and an IP
+        // target group of another VPC (or a target outside the VPC, zone "all") holding the same address is
+        // another host, which must not be deregistered.
         List<TargetGroup> groups = client(run).describeTargetGroupsPaginator(b -> { }).targetGroups().stream()
                 .filter(g -> g.targetType() == null || g.targetType() == TargetTypeEnum.INSTANCE
-                        || g.targetType() == TargetTypeEnum.IP)
+                        || (g.targetType() == TargetTypeEnum.IP && run.vpcId.equals(g.vpcId())))
                 .toList();
         List<InstanceState.TargetState> found = Collections.synchronizedList(new ArrayList<>());
         AtomicReference<Exception> error = new AtomicReference<>();
@@ -146,7 +149,8 @@ final class TargetGroupMembership implements InstanceEffect {
         for (TargetHealthDescription health : client(run).describeTargetHealth(
                 b -> b.targetGroupArn(group.targetGroupArn())).targetHealthDescriptions()) {
             String id = health.target().id();
-            boolean mine = byId ? run.id.equals(id) : addresses.contains(id);
+            boolean mine = byId ? run.id.equals(id)
+                    : addresses.contains(id) && !"all".equals(health.target().availabilityZone());
             if (mine && !leaving(health)) {
                 found.add(new InstanceState.TargetState(group.targetGroupArn(), id, health.target().port(),
                         health.target().availabilityZone()));

@@ -108,6 +108,33 @@ class Ec2EvidenceIT {
         }
     }
 
+    /** Private addresses repeat across VPCs: only the IP target groups of the instance's own VPC are its. */
+    @Test
+    void contain_deregistersItsAddressFromIpTargetGroupsOfItsVpc_neverTheSameAddressInAnotherVpc(MotoEstate estate) {
+        Network net = estate.account().network();
+        ElasticLoadBalancingV2Client elb = net.account().loadBalancing(net.region());
+        Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
+        String address = instance.privateIpAddress();
+        String otherVpc = net.ec2().createVpc(b -> b.cidrBlock("10.99.0.0/16")).vpc().vpcId();
+        String ours = elb.createTargetGroup(b -> b.name("ip-ours").protocol("HTTP").port(80).vpcId(net.vpcId())
+                .targetType("ip")).targetGroups().get(0).targetGroupArn();
+        String theirs = elb.createTargetGroup(b -> b.name("ip-theirs").protocol("HTTP").port(80).vpcId(otherVpc)
+                .targetType("ip")).targetGroups().get(0).targetGroupArn();
+        for (String tg : List.of(ours, theirs)) {
+            elb.registerTargets(b -> b.targetGroupArn(tg).targets(TargetDescription.builder().id(address).port(80).build()));
+        }
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            ContainmentReport report = engine.contain(net.arn(instance), ContainmentOptions.defaults().withWindowSeconds(0)
+                    .withSnapshot(false));
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+        }
+        assertThat(elb.describeTargetHealth(b -> b.targetGroupArn(ours)).targetHealthDescriptions())
+                .noneMatch(h -> h.target().id().equals(address) && !"draining".equals(h.targetHealth().stateAsString()));
+        assertThat(elb.describeTargetHealth(b -> b.targetGroupArn(theirs)).targetHealthDescriptions())
+                .as("the host with the same address in another VPC stays registered")
+                .anySatisfy(h -> assertThat(h.target().id()).isEqualTo(address));
+    }
+
     @Test
     void contain_fleetMember_turnsOnTerminationAndStopProtection(MotoEstate estate) {
         FleetMember member = fleetMember(estate);
