@@ -185,6 +185,22 @@ class HostileEstateIT {
         }
     }
 
+    /** A path typed wrong (or left out) on a second run never lifts the containment in force. */
+    @Test
+    void containingAgainWithAWrongPath_neverLiftsTheContainmentInForce() {
+        String arn = account.role("deployer").path("/ops/").typical().create();
+        String wrongPath = "arn:aws:iam::111111111111:role/deployer";
+        try (LockdownEngine engine = TestEngine.on(estate)) {
+            assertThat(engine.contain(arn, OPTIONS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+
+            ContainmentReport again = engine.contain(wrongPath, OPTIONS);
+
+            assertThat(again.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(again.step("find-role").orElseThrow().detail()).contains("role/ops/deployer", "written again");
+        }
+        assertThat(form(account.roleSnapshot("deployer"), arn).denyAll()).as("still denied, for the real ARN").isTrue();
+    }
+
     @Test
     void aRoleNamedWithAWrongPath_isNeverDenied_evenForAMoment() {
         account.role("BreakGlassRole").path("/admin/").typical().create();

@@ -3,6 +3,7 @@ package io.entitylockdown.core.iam;
 import io.entitylockdown.core.EntityMismatchException;
 import io.entitylockdown.core.aws.Partitions;
 import io.entitylockdown.core.aws.SendSignal;
+import io.entitylockdown.core.record.EntityRecords;
 import io.entitylockdown.core.report.AwsErrors;
 import io.entitylockdown.core.report.ReportBuilder;
 import io.entitylockdown.core.report.StepOutcome;
@@ -113,8 +114,27 @@ public final class PrincipalDenial {
             return Optional.empty();
         }
         if (!facts.get().arn().equals(principal.arn())) {
-            String mismatch = new EntityMismatchException(principal.arn(), facts.get().arn()).getMessage();
-            if (putError.get() == null && !ctx.dryRun()) {
+            String realArn = facts.get().arn();
+            String mismatch = new EntityMismatchException(principal.arn(), realArn).getMessage();
+            // The put above replaced whatever stood under our name. When the real principal carries lockdown
+            // records it may be contained already: deleting would lift that containment because of a typo in
+            // the path, so the deny is written again for the real ARN instead (unless the guardrails protect it).
+            boolean mayBeContained = !EntityRecords.keys(facts.get().tags()).isEmpty();
+            Optional<String> protectedReal = mayBeContained
+                    ? ctx.guardrails().refusal(io.entitylockdown.core.EntityArn.parse(realArn)) : Optional.empty();
+            if (putError.get() == null && !ctx.dryRun() && mayBeContained && protectedReal.isEmpty()) {
+                try {
+                    principal.putInline(ContainmentPolicy.NAME, ContainmentPolicy.document(realArn, cutOff, true));
+                    mismatch += " The real " + principal.describe() + " carries lockdown records, so it may be contained "
+                            + "already: its " + ContainmentPolicy.NAME + " was written again for " + realArn + " (denied, "
+                            + "sessions before " + cutOff + " revoked) rather than removed. Run again with that exact ARN "
+                            + "to finish or check the containment";
+                } catch (RuntimeException e) {
+                    mismatch += " The real principal carries lockdown records and its " + ContainmentPolicy.NAME
+                            + " could NOT be written again for " + realArn + " (" + AwsErrors.describe(e, call)
+                            + "): contain it now with that exact ARN";
+                }
+            } else if (putError.get() == null && !ctx.dryRun()) {
                 try {
                     principal.deleteInline(ContainmentPolicy.NAME);
                 } catch (RuntimeException e) {
