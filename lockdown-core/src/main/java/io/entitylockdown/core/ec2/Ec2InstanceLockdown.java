@@ -178,8 +178,13 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
             isolated = isolateNow(run, effects);
             effects.network().verifyIsolated(run);
         }
-        if (isolated || window == 0) {
+        if (isolated) {
             report.note("Phase 2 done: every interface is in the isolation group.");
+        } else if (window == 0 || !scheduled.get()) {
+            // no phase 2 will come: say so plainly, with the command that finishes the job
+            report.note("The instance is NOT isolated: an interface could not be moved to the isolation group (see the "
+                    + "failed steps); no phase 2 is scheduled. Fix the cause and run: lockdown contain --window 0 "
+                    + Shell.quote(ctx.entity().arn()));
         } else {
             report.nextPhase("isolate", window, notBefore);
             report.note("Phase 2 (every interface to the isolation group, no traffic at all) is due at " + notBefore
@@ -229,8 +234,7 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         }
         boolean done = effects.network().isolate(run, now);
         run.phase2Done();
-        return done || run.report.steps().stream().noneMatch(s -> s.step().startsWith("isolate ")
-                && s.status() == StepStatus.FAILED);
+        return done;
     }
 
     // ---------------------------------------------------------------- isolate (phase 2)
@@ -250,7 +254,12 @@ public final class Ec2InstanceLockdown implements ContainmentStrategy {
         ReportBuilder report = ctx.report();
         if (ctx.scheduledAt() != null) {
             Optional<Instant> released = EntityRecords.readRelease(run.tags, ctx.recordKey(), run.binding);
-            if (released.isPresent() && released.get().isAfter(ctx.scheduledAt())) {
+            // A release note is a tag, and whoever can read a member role's trust policy knows the secret the
+            // record key is derived from: so it counts only when the network agrees. An interface still in
+            // the all-open untracked group was never released, whatever the tags say: it is isolated.
+            boolean stillOpen = run.interfaces.stream().anyMatch(n -> n.groups().stream()
+                    .anyMatch(g -> ContainmentGroups.Kind.UNTRACKED.groupName.equals(g.groupName())));
+            if (released.isPresent() && released.get().isAfter(ctx.scheduledAt()) && !stillOpen) {
                 report.record("isolate", "", StepOutcome.skipped(run.id + " was released at " + released.get()
                         + ", after this phase 2 was scheduled (" + ctx.scheduledAt() + "); nothing was changed"), 0);
                 return;

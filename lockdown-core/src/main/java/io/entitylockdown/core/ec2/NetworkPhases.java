@@ -113,15 +113,20 @@ final class NetworkPhases implements InstanceEffect {
         }
     }
 
-    /** Wave 2: the untracked group exists with exactly its rules. */
+    /**
+     * Wave 2: both groups exist with exactly their rules, before anything is opened: the interfaces go
+     * to the all-open untracked group only when the group that closes them again is there too.
+     */
     @Override
     public void apply(InstanceRun run) {
-        ensure(run, ContainmentGroups.Kind.UNTRACKED, untracked);
+        // the groups were read in wave 1 (prepare); when that read failed each ensure reads them again
+        run.parallel().all(run.report, List.of(() -> ensure(run, ContainmentGroups.Kind.UNTRACKED, untracked),
+                () -> ensure(run, ContainmentGroups.Kind.ISOLATION, isolation)));
     }
 
-    /** True when the untracked group is ready, so the interfaces may be opened. */
+    /** True when both groups are ready, so the interfaces may be opened (and closed again). */
     boolean readyToOpen() {
-        return untracked.get() != null;
+        return untracked.get() != null && isolation.get() != null;
     }
 
     /**
@@ -130,12 +135,18 @@ final class NetworkPhases implements InstanceEffect {
      * @return true when at least one interface moved (the network was opened)
      */
     boolean open(InstanceRun run) {
-        return move(run, run.interfaces, ContainmentGroups.Kind.UNTRACKED, untracked.get());
+        return move(run, run.interfaces, ContainmentGroups.Kind.UNTRACKED, untracked.get()).anyMoved();
     }
 
-    /** Phase 2: the isolation group ensured, and every interface moved into it, whatever it is in now. */
+    /**
+     * Phase 2: the isolation group ensured, and every interface moved into it, whatever it is in now.
+     *
+     * @return true only when every interface is in the isolation group now (moved or already there)
+     */
     boolean isolate(InstanceRun run, List<InstanceNetworkInterface> interfaces) {
-        ensure(run, ContainmentGroups.Kind.ISOLATION, isolation);
+        if (isolation.get() == null) {
+            ensure(run, ContainmentGroups.Kind.ISOLATION, isolation);
+        }
         if (isolation.get() == null) {
             if (!run.dryRun()) {
                 interfaces.forEach(eni -> run.report.record("isolate " + eni.networkInterfaceId(),
@@ -144,7 +155,11 @@ final class NetworkPhases implements InstanceEffect {
             }
             return false;
         }
-        return move(run, interfaces, ContainmentGroups.Kind.ISOLATION, isolation.get());
+        return move(run, interfaces, ContainmentGroups.Kind.ISOLATION, isolation.get()).allInPlace();
+    }
+
+    /** What a move did: whether any interface moved, and whether every one is in the group now. */
+    private record Moved(boolean anyMoved, boolean allInPlace) {
     }
 
     private void ensure(InstanceRun run, ContainmentGroups.Kind kind, AtomicReference<String> into) {
@@ -180,12 +195,13 @@ final class NetworkPhases implements InstanceEffect {
         });
     }
 
-    private boolean move(InstanceRun run, List<InstanceNetworkInterface> interfaces, ContainmentGroups.Kind kind,
+    private Moved move(InstanceRun run, List<InstanceNetworkInterface> interfaces, ContainmentGroups.Kind kind,
             String groupId) {
         String verb = kind == ContainmentGroups.Kind.UNTRACKED ? "untracked " : "isolate ";
         String isolationId = isolationId();
         List<Parallel.Task> tasks = new ArrayList<>();
         AtomicReference<Boolean> moved = new AtomicReference<>(false);
+        AtomicReference<Boolean> allInPlace = new AtomicReference<>(true);
         for (InstanceNetworkInterface eni : interfaces) {
             String eniId = eni.networkInterfaceId();
             tasks.add(() -> {
@@ -205,11 +221,13 @@ final class NetworkPhases implements InstanceEffect {
                 });
                 if (result.status() == StepStatus.DONE) {
                     moved.set(true);
+                } else if (result.status() != StepStatus.ALREADY) {
+                    allInPlace.set(false);
                 }
             });
         }
         run.parallel().all(run.report, tasks);
-        return moved.get();
+        return new Moved(moved.get(), allInPlace.get());
     }
 
     /** Sets exactly these groups on the interface (and on the instance, for the primary interface). */

@@ -269,4 +269,30 @@ class Ec2HostileEstateIT {
             assertIsolated(net, instance);
         }
     }
+
+    /**
+     * The record key derives from the deployment secret, which stands in every member role's trust policy:
+     * someone who read it signs a release note that postdates phase 1. The interfaces are still in the
+     * untracked group, so phase 2 isolates them anyway.
+     */
+    @Test
+    void aReleaseNoteSignedByWhoeverKnowsTheSecret_neverStopsPhaseTwoWhileTheNetworkIsOpen(MotoEstate estate) {
+        Network net = estate.account().network();
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            Instance instance = net.instance().securityGroupIds(net.appGroupId()).launch();
+            String id = instance.instanceId();
+            Instant scheduled = Instant.now();
+            assertThat(engine.contain(net.arn(instance), WINDOW).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            RecordKey derivedFromTheSecret = RecordKey.fromSecret(MotoEstate.EXTERNAL_ID);
+            Map<String, String> forged = EntityRecords.encodeRelease(derivedFromTheSecret,
+                    RecordBinding.of(io.entitylockdown.core.EntityArn.parse(net.arn(instance))), scheduled.plusSeconds(5));
+            net.ec2().createTags(b -> b.resources(id).tags(forged.entrySet().stream()
+                    .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList()));
+
+            ContainmentReport phase2 = engine.isolate(net.arn(instance), WINDOW, scheduled);
+
+            assertThat(phase2.outcome()).as(phase2.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            assertIsolated(net, instance);
+        }
+    }
 }
