@@ -58,6 +58,17 @@ class ContainIT {
         }
     }
 
+    /** IAM paths may hold any printable character: a pasted release command must not run a second one. */
+    @Test
+    void contain_aUserWhosePathHoldsShellSyntax_printsTheReleaseCommandQuoted(MotoEstate estate) {
+        String user = estate.account().user("eve").path("/ops;touch${IFS}x/").activeKey().create().arn();
+
+        Cli.Result result = Cli.against(estate, EXTERNAL_ID).run("contain", user);
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out()).contains("To undo: lockdown release '" + user + "'");
+    }
+
     @Test
     void contain_oneUser_printsATableTheReleaseCommandAndExits0(MotoEstate estate) {
         String user = estate.account().user("mallory").activeKey().create().arn();
