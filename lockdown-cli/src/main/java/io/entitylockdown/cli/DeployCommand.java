@@ -164,7 +164,8 @@ public final class DeployCommand implements Callable<Integer> {
     List<String> organizationalUnits = new ArrayList<>();
 
     @Option(names = "--exclude-account", paramLabel = "ID", split = ",",
-            description = "With --member-role-stack-set: accounts to leave out (default: the account you deploy from).")
+            description = "With --member-role-stack-set: accounts to leave out (default: the account you deploy from; "
+                    + "required with --call-as SELF: name the security account).")
     List<String> excludedAccounts = new ArrayList<>();
 
     @Option(names = "--call-as", paramLabel = "WHO", defaultValue = "DELEGATED_ADMIN",
@@ -238,6 +239,12 @@ public final class DeployCommand implements Callable<Integer> {
             err.println((e.exitCode() == 2 ? "Error: " : "Deployment failed: ") + e.getMessage());
             err.flush();
             return e.exitCode();
+        } catch (RuntimeException e) {
+            // expired credentials, a network error, an AWS error outside the steps that explain their own
+            err.println("Deployment failed: " + AwsErrors.describe(e, "the deployment")
+                    + ". Fix the cause and run the same command again: it creates or updates what is there.");
+            err.flush();
+            return ExitCodes.FAILED;
         }
     }
 
@@ -289,11 +296,13 @@ public final class DeployCommand implements Callable<Integer> {
                 Path functionJar = FunctionJar.locate(jar, checkout, err);
                 String sha256 = FunctionJar.sha256(functionJar);
                 String key;
+                // the jar goes only into a bucket of the deploying account, never one someone else owns
+                String owner = callerAccount(sessions, settings);
                 try (S3Client s3 = s3(sessions, settings.homeRegion())) {
                     if (createBucket) {
-                        new ArtifactBucket(s3, err).ensure(bucket, settings.homeRegion());
+                        new ArtifactBucket(s3, err).ensure(bucket, settings.homeRegion(), owner);
                     }
-                    key = new ArtifactUpload(s3, err).upload(functionJar, bucket, keyPrefix, sha256);
+                    key = new ArtifactUpload(s3, err).upload(functionJar, bucket, keyPrefix, sha256, owner);
                 }
                 parameters = StackParameters.lockdown(lockdown, bucket, key, sha256);
             }
@@ -328,6 +337,12 @@ public final class DeployCommand implements Callable<Integer> {
                         .configure(CloudFormationClient.builder(), settings.homeRegion()).build()) {
             List<String> excluded = StackParameters.accounts(excludedAccounts, "--exclude-account");
             if (excluded.isEmpty()) {
+                if (who == CallAs.SELF) {
+                    // from the management account the caller is not the security account, whose own stack
+                    // already made the member role: the stack set must be told which account to leave out
+                    throw DeployException.badInput("--call-as SELF runs from the management account: name the "
+                            + "security account, whose stack already holds the member role, with --exclude-account");
+                }
                 excluded = List.of(callerAccount(sessions, settings));
             }
             String name = stackName != null ? stackName : "entity-lockdown-member-role";
@@ -347,7 +362,7 @@ public final class DeployCommand implements Callable<Integer> {
             return sts.getCallerIdentity().account();
         } catch (RuntimeException e) {
             throw DeployException.failed("Cannot tell which account you deploy from ("
-                    + AwsErrors.describe(e, "sts:GetCallerIdentity") + "); name it with --exclude-account", e);
+                    + AwsErrors.describe(e, "sts:GetCallerIdentity") + "); check your credentials", e);
         }
     }
 

@@ -17,17 +17,22 @@ public final class ArtifactBucket {
         this.progress = progress;
     }
 
-    /** Creates the bucket unless it is already there and ours; blocks every form of public access on it. */
-    public void ensure(String bucket, Region region) {
+    /**
+     * Creates the bucket unless it is already there and ours; blocks every form of public access on it.
+     *
+     * @param owner the account deploying: a bucket of that name owned by anyone else is refused (S3 answers
+     *              403 to a request whose expected owner is not the bucket's), never used
+     */
+    public void ensure(String bucket, Region region, String owner) {
         try {
-            s3.headBucket(b -> b.bucket(bucket));
+            s3.headBucket(b -> b.bucket(bucket).expectedBucketOwner(owner));
             progress.println("Bucket s3://" + bucket + " exists.");
             progress.flush();
             return;
         } catch (S3Exception e) {
             if (e.statusCode() == 403) {
-                throw DeployException.failed("The bucket " + bucket + " exists but you may not use it (HTTP 403); bucket "
-                        + "names are global, so choose another, e.g. one ending in your account id", e);
+                throw DeployException.failed("The bucket " + bucket + " exists but is not this account's (" + owner
+                        + ") or you may not use it (HTTP 403); bucket names are global, so choose another", e);
             }
             if (e.statusCode() != 404) {
                 throw DeployException.failed("Cannot check the bucket " + bucket + ": " + AwsErrors.describe(e, "s3:ListBucket"), e);
@@ -42,7 +47,7 @@ public final class ArtifactBucket {
                     b.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region.id())));
                 }
             });
-            s3.putPublicAccessBlock(b -> b.bucket(bucket).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
+            s3.putPublicAccessBlock(b -> b.bucket(bucket).expectedBucketOwner(owner).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
                     .ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
         } catch (RuntimeException e) {
             throw DeployException.failed("Could not create the bucket " + bucket + ": "

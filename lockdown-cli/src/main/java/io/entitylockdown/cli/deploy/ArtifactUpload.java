@@ -22,11 +22,15 @@ public final class ArtifactUpload {
         this.progress = progress;
     }
 
-    /** Uploads unless already there; returns the key. */
-    public String upload(Path jar, String bucket, String prefix, String sha256) {
+    /**
+     * Uploads unless already there; returns the key.
+     *
+     * @param owner the deploying account: the bucket must be its own (expected bucket owner on every request)
+     */
+    public String upload(Path jar, String bucket, String prefix, String sha256, String owner) {
         String key = prefix + "lockdown-lambda-" + sha256.substring(0, 16) + ".jar";
         try {
-            s3.headObject(b -> b.bucket(bucket).key(key));
+            s3.headObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(owner));
             progress.println("Function jar already in s3://" + bucket + "/" + key);
             return key;
         } catch (NoSuchKeyException notThere) {
@@ -42,7 +46,7 @@ public final class ArtifactUpload {
             long size = Files.size(jar);
             progress.printf("Uploading %s (%.1f MB) to s3://%s/%s ...%n", jar.getFileName(), size / 1e6, bucket, key);
             progress.flush();
-            s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/java-archive")
+            s3.putObject(b -> b.bucket(bucket).key(key).expectedBucketOwner(owner).contentType("application/java-archive")
                     .metadata(java.util.Map.of("sha256", sha256)), RequestBody.fromFile(jar));
             return key;
         } catch (java.io.IOException e) {
