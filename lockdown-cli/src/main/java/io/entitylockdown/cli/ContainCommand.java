@@ -73,7 +73,7 @@ final class ContainCommand extends EntityCommand {
         }
         try {
             List<ContainmentReport> reports = new ArrayList<>(
-                    EntityBatch.run(arns, limits, progress, arn -> engine.contain(arn, options, phase2)));
+                    EntityBatch.run(arns, limits, progress, Operation.CONTAIN, arn -> engine.contain(arn, options, phase2)));
             List<ContainmentReport> pending = reports.stream().filter(r -> r.nextPhase() != null).toList();
             if (pending.isEmpty()) {
                 return reports;
@@ -92,7 +92,7 @@ final class ContainCommand extends EntityCommand {
             err.flush();
             Countdown.await(notBefore, "phase 2 (isolation group)", err, clock);
             progress.restart(instances.size());
-            reports.addAll(EntityBatch.run(instances, limits, progress, arn -> phase2.isolate(engine, arn, options)));
+            reports.addAll(EntityBatch.run(instances, limits, progress, Operation.ISOLATE, arn -> phase2.isolate(engine, arn, options)));
             return reports;
         } finally {
             phase2.disarm();

@@ -3,6 +3,10 @@ package io.entitylockdown.cli;
 import io.entitylockdown.core.EntityArn;
 import io.entitylockdown.core.InvalidArnException;
 import io.entitylockdown.core.report.ContainmentReport;
+import io.entitylockdown.core.report.Operation;
+import io.entitylockdown.core.report.ReportBuilder;
+import io.entitylockdown.core.strategy.Parallel;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -22,8 +26,8 @@ import java.util.function.Function;
  * buys throttling, while another account's entities can use the free slots. Entities start in input
  * order, skipping over those whose account is at its limit; results come back in input order.
  *
- * <p>The engine never throws for an entity's problems, so a failure here is a bug or an interruption,
- * reported as such.
+ * <p>The engine never throws for an entity's problems, so an exception here is a bug: it becomes that
+ * entity's failed report (an {@code internal-error} step), and the rest of the batch goes on.
  */
 final class EntityBatch {
 
@@ -50,6 +54,7 @@ final class EntityBatch {
     private final List<String> arns;
     private final Limits limits;
     private final Progress progress;
+    private final Operation kind;
     private final Function<String, ContainmentReport> operation;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition finished = lock.newCondition();
@@ -59,8 +64,9 @@ final class EntityBatch {
     private int done;
     private RuntimeException failure;
 
-    private EntityBatch(List<String> arns, Limits limits, Progress progress,
+    private EntityBatch(List<String> arns, Limits limits, Progress progress, Operation kind,
             Function<String, ContainmentReport> operation) {
+        this.kind = kind;
         this.arns = arns;
         this.limits = limits;
         this.progress = progress;
@@ -68,12 +74,12 @@ final class EntityBatch {
         this.reports = new ContainmentReport[arns.size()];
     }
 
-    static List<ContainmentReport> run(List<String> arns, Limits limits, Progress progress,
+    static List<ContainmentReport> run(List<String> arns, Limits limits, Progress progress, Operation kind,
             Function<String, ContainmentReport> operation) {
         if (arns.isEmpty()) {
             return List.of();
         }
-        return new EntityBatch(List.copyOf(arns), limits, progress, operation).run();
+        return new EntityBatch(List.copyOf(arns), limits, progress, kind, operation).run();
     }
 
     /** The key that the per-account limit counts by; an unparsable input counts on its own. */
@@ -139,7 +145,12 @@ final class EntityBatch {
         ContainmentReport report = null;
         RuntimeException problem = null;
         try {
-            report = operation.apply(arns.get(index));
+            try {
+                report = operation.apply(arns.get(index));
+            } catch (RuntimeException | LinkageError e) {
+                // a bug, not the entity's problem: this entity fails with it, the others go on
+                report = internalError(arns.get(index), e);
+            }
             progress.entityFinished(report);
         } catch (RuntimeException e) {
             problem = e;
@@ -160,5 +171,11 @@ final class EntityBatch {
         } finally {
             lock.unlock();
         }
+    }
+
+    private ContainmentReport internalError(String arn, Throwable e) {
+        ReportBuilder report = new ReportBuilder(EntityArn.parse(arn), kind, false, Clock.systemUTC(), null);
+        Parallel.internalError(report, e);
+        return report.build();
     }
 }

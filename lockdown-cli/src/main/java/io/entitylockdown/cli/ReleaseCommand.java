@@ -33,6 +33,6 @@ final class ReleaseCommand extends EntityCommand {
     @Override
     List<ContainmentReport> act(LockdownEngine engine, List<String> arns, Progress progress) {
         ContainmentOptions options = ContainmentOptions.defaults().withReactivateKeys(reactivateKeys).withDryRun(dryRun);
-        return EntityBatch.run(arns, targets.limits(), progress, arn -> engine.release(arn, options));
+        return EntityBatch.run(arns, targets.limits(), progress, Operation.RELEASE, arn -> engine.release(arn, options));
     }
 }

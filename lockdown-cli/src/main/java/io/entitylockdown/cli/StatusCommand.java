@@ -21,6 +21,6 @@ final class StatusCommand extends EntityCommand {
 
     @Override
     List<ContainmentReport> act(LockdownEngine engine, List<String> arns, Progress progress) {
-        return EntityBatch.run(arns, targets.limits(), progress, engine::status);
+        return EntityBatch.run(arns, targets.limits(), progress, Operation.STATUS, engine::status);
     }
 }

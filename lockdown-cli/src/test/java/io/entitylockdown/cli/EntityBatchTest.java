@@ -55,7 +55,7 @@ class EntityBatchTest {
         }
         arns.add("arn:aws:lambda:eu-west-1:" + A + ":function:same-account-other-region");
 
-        List<ContainmentReport> reports = EntityBatch.run(arns, new EntityBatch.Limits(5, 2), quiet(), arn -> {
+        List<ContainmentReport> reports = EntityBatch.run(arns, new EntityBatch.Limits(5, 2), quiet(), Operation.CONTAIN, arn -> {
             String account = EntityBatch.accountOf(arn);
             int now = running.computeIfAbsent(account, k -> new AtomicInteger()).incrementAndGet();
             highest.computeIfAbsent(account, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
@@ -97,15 +97,22 @@ class EntityBatchTest {
     }
 
     @Test
-    void anOperationThatThrows_endsTheBatchWithThatError_insteadOfWaiting() {
+    void anOperationThatThrows_failsThatEntityAlone_andTheOthersAreReported() {
         List<String> arns = List.of(user(A, 1), user(A, 2), user(B, 1));
 
-        assertThatThrownBy(() -> EntityBatch.run(arns, new EntityBatch.Limits(2, 1), quiet(), arn -> {
-            if (arn.endsWith("u2")) {
-                throw new IllegalStateException("engine bug");
-            }
-            return report(arn, Outcome.SUCCEEDED);
-        })).isInstanceOf(IllegalStateException.class).hasMessage("engine bug");
+        List<ContainmentReport> reports = EntityBatch.run(arns, new EntityBatch.Limits(2, 1), quiet(), Operation.CONTAIN,
+                arn -> {
+                    if (arn.endsWith("u2")) {
+                        throw new IllegalStateException("engine bug");
+                    }
+                    return report(arn, Outcome.SUCCEEDED);
+                });
+
+        assertThat(reports).extracting(ContainmentReport::entity).containsExactlyElementsOf(arns);
+        assertThat(reports).extracting(ContainmentReport::outcome)
+                .containsExactly(Outcome.SUCCEEDED, Outcome.FAILED, Outcome.SUCCEEDED);
+        assertThat(reports.get(1).steps()).singleElement().satisfies(step -> assertThat(step.detail())
+                .contains("internal error", "engine bug", "idempotent"));
     }
 
     @Test
