@@ -35,6 +35,7 @@ record KeptEvent(String messageId, Shape shape, List<Request> requests, String p
         SNS_DEAD_LETTER("SNS delivery to the dead-letter queue"),
         SNS_RAW_DEAD_LETTER("SNS raw delivery to the dead-letter queue"),
         PHASE2_DEAD_LETTER("EC2 phase-2 message"),
+        EVENTBRIDGE_DEAD_LETTER("EventBridge event to the dead-letter queue"),
         UNKNOWN("unrecognised message");
 
         private final String label;
@@ -82,7 +83,13 @@ record KeptEvent(String messageId, Shape shape, List<Request> requests, String p
         String id = message.messageId();
         JsonNode json = parse(message.body());
         if (json != null && json.has("requestPayload")) {
+            if (json.path("requestPayload").has("detail-type")) {
+                return findingEvent(id, Shape.LAMBDA_FAILURE_RECORD, json.path("requestPayload"));
+            }
             return fromFailureRecord(id, json);
+        }
+        if (json != null && json.has("detail-type") && json.has("source")) {
+            return findingEvent(id, Shape.EVENTBRIDGE_DEAD_LETTER, json);
         }
         if (json != null && "Notification".equals(json.path("Type").asText()) && json.has("Message")) {
             return new KeptEvent(id, Shape.SNS_DEAD_LETTER, List.of(fromEnvelope(json)), null);
@@ -108,6 +115,18 @@ record KeptEvent(String messageId, Shape shape, List<Request> requests, String p
         }
         return new KeptEvent(id, Shape.UNKNOWN, List.of(), "neither a Lambda failure record, an SNS delivery nor a "
                 + "phase-2 message; read it (aws sqs receive-message) and act on it by hand");
+    }
+
+    /**
+     * A GuardDuty or Security Hub event (from EventBridge, or its Lambda failure record): it is not an SNS
+     * request, so it cannot be published again; the function takes it again through lockdown invoke.
+     */
+    private static KeptEvent findingEvent(String id, Shape shape, JsonNode event) {
+        return new KeptEvent(id, shape, List.of(), "an EventBridge event (" + event.path("source").asText("?") + ", "
+                + event.path("detail-type").asText("?") + ") that failed every attempt; it is not an SNS request, so it "
+                + "is not published again. Save the event (the message body" + (shape == Shape.LAMBDA_FAILURE_RECORD
+                        ? "'s requestPayload" : "") + ") to a file and run 'lockdown invoke --event FILE', or choose the "
+                + "Security Hub action again; then delete this message");
     }
 
     private static KeptEvent fromFailureRecord(String id, JsonNode record) {

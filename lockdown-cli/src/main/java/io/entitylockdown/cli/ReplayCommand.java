@@ -129,8 +129,14 @@ final class ReplayCommand extends Subcommand {
                             .visibilityTimeout(VISIBILITY_SECONDS).messageAttributeNames("All").waitTimeSeconds(1))
                             .messages();
                 } catch (RuntimeException e) {
-                    throw new CliException(seen.isEmpty() ? ExitCodes.BAD_INPUT : ExitCodes.FAILED,
-                            "Cannot read the queue " + queue + ": " + AwsErrors.describe(e, "sqs:ReceiveMessage"));
+                    if (seen.isEmpty()) {
+                        throw new CliException(ExitCodes.BAD_INPUT,
+                                "Cannot read the queue " + queue + ": " + AwsErrors.describe(e, "sqs:ReceiveMessage"));
+                    }
+                    // what was replayed so far is printed all the same: the responder must know it
+                    outcomes.add(new Outcome("-", "-", List.of(), "stopped", "could not read further messages ("
+                            + AwsErrors.describe(e, "sqs:ReceiveMessage") + "); run the same command again for the rest"));
+                    return;
                 }
                 if (batch.isEmpty() || batch.stream().allMatch(m -> seen.contains(m.messageId()))) {
                     return;
@@ -159,7 +165,15 @@ final class ReplayCommand extends Subcommand {
 
     private Outcome handle(SqsClient sqs, String queue, AccountSessions own, Map<Region, SnsClient> topics,
             Message message) {
-        KeptEvent kept = KeptEvent.of(message);
+        KeptEvent kept;
+        try {
+            kept = KeptEvent.of(message);
+        } catch (RuntimeException e) {
+            // one unreadable message (say, a bad binary attribute) must not stop every later replay
+            return new Outcome(message.messageId(), "unreadable", List.of(), "left", "could not be read ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); read it with aws sqs receive-message "
+                    + "and act on it by hand");
+        }
         List<String> entities = kept.requests().stream()
                 .map(r -> r.operation() + " " + r.shownArn()).toList();
         if (kept.problem() != null) {
