@@ -42,6 +42,7 @@ public record EntityArn(
     private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
     /** Every service-linked role's name starts with this; a session ARN does not carry the path that says so. */
     private static final String SERVICE_LINKED_PREFIX = "AWSServiceRoleFor";
+    private static final String IDENTITY_CENTER_PREFIX = "AWSReservedSSO_";
 
     public EntityArn {
         Objects.requireNonNull(arn, "arn");
@@ -269,6 +270,20 @@ public record EntityArn(
         return switch (type) {
             case IAM_ROLE -> path.toLowerCase(Locale.ROOT).startsWith("/aws-service-role/");
             case ROLE_SESSION -> name.regionMatches(true, 0, SERVICE_LINKED_PREFIX, 0, SERVICE_LINKED_PREFIX.length());
+            default -> false;
+        };
+    }
+
+    /**
+     * An IAM Identity Center role ({@code AWSReservedSSO_*} under {@code /aws-reserved/sso.amazonaws.com/}, or a
+     * session of one): IAM answers {@code UnmodifiableEntity} to any policy change on it, so only Identity
+     * Center can cut it off.
+     */
+    public boolean isIdentityCenterRole() {
+        return switch (type) {
+            case IAM_ROLE -> path.toLowerCase(Locale.ROOT).startsWith("/aws-reserved/sso.amazonaws.com/")
+                    || name.regionMatches(true, 0, IDENTITY_CENTER_PREFIX, 0, IDENTITY_CENTER_PREFIX.length());
+            case ROLE_SESSION -> name.regionMatches(true, 0, IDENTITY_CENTER_PREFIX, 0, IDENTITY_CENTER_PREFIX.length());
             default -> false;
         };
     }

@@ -70,6 +70,9 @@ public final class Guardrails {
                     + "policy changes to it. Contain the service's resources instead, or delete the role through the "
                     + "service that created it");
         }
+        if (entity.isIdentityCenterRole()) {
+            return Optional.of(identityCenter(entity.name()));
+        }
         if (!allowedAccounts.isEmpty() && !allowedAccounts.contains(entity.accountId())) {
             return Optional.of("account " + entity.accountId() + " is not in the allowed accounts list "
                     + allowedAccounts + " (setting LOCKDOWN_ALLOWED_ACCOUNTS)");
@@ -95,6 +98,15 @@ public final class Guardrails {
         return Optional.empty();
     }
 
+    /** What a human must do instead for an IAM Identity Center role, which IAM will not let anyone change. */
+    private static String identityCenter(String role) {
+        return "'" + role + "' is an IAM Identity Center role: IAM refuses every policy change to it "
+                + "(UnmodifiableEntity). In IAM Identity Center, disable the user or remove their assignment to the "
+                + "permission set, and add to the permission set an inline policy that denies everything for "
+                + "aws:userid '<role id>:<user's session name>'; sessions already issued last until the permission "
+                + "set's session duration ends";
+    }
+
     /**
      * A session is judged on its role (whose path the session ARN does not give: the strategy checks
      * the role's real ARN again before it changes anything), and on patterns that name sessions.
@@ -104,6 +116,9 @@ public final class Guardrails {
         if (session.isServiceLinkedRole()) {
             return Optional.of(prefix + "'" + session.name() + "' is a service-linked role: AWS owns it and IAM refuses "
                     + "policy changes to it");
+        }
+        if (session.isIdentityCenterRole()) {
+            return Optional.of(prefix + identityCenter(session.name()));
         }
         Optional<String> role = refusal(session.sessionRole());
         if (role.isPresent()) {

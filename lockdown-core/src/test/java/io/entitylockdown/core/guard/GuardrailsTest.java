@@ -184,6 +184,22 @@ class GuardrailsTest {
                         .contains("service-linked role", "AWS owns it"));
     }
 
+    /** IAM answers UnmodifiableEntity for these; moto would let the change through, AWS never does. */
+    @Test
+    void identityCenterRoleAndItsSessions_areRefused_withWhatToDoInIdentityCenter() {
+        Guardrails guardrails = Guardrails.minimal(MEMBER_ROLE);
+        String role = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                + "AWSReservedSSO_AdministratorAccess_0123456789abcdef";
+        String session = "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/"
+                + "alice@example.com";
+
+        assertThat(refusal(guardrails, role)).hasValueSatisfying(reason -> assertThat(reason)
+                .contains("IAM Identity Center role", "UnmodifiableEntity", "permission set"));
+        assertThat(refusal(guardrails, session)).hasValueSatisfying(reason -> assertThat(reason)
+                .contains("IAM Identity Center role", "aws:userid"));
+        assertThat(refusal(guardrails, "arn:aws:iam::111111111111:role/ops/AWSReservedSSOish")).isEmpty();
+    }
+
     @Test
     void invalidAllowedAccount_isRejected_namingTheSetting() {
         assertThatThrownBy(() -> Guardrails.of(List.of(), List.of("12345"), List.of(), MEMBER_ROLE))
