@@ -234,12 +234,20 @@ public final class LockdownHandler implements RequestStreamHandler {
         EntityArn entity = request.entity();
         Operation operation = request.operation();
         boolean changes = operation != Operation.STATUS;
+        LockdownEngine lockdown;
+        try {
+            lockdown = engine(secret);
+        } catch (SecretUnavailableException unavailable) {
+            // nothing was sent yet: audited, and failed so that Lambda delivers it again once the secret is fixed
+            notHandled(invocation, request.source(), entity.arn(), unavailable.getMessage());
+            invocation.failures.add(unavailable.getMessage());
+            return;
+        }
         // "started" travels while the engine works: the first deny is the first request of the containment
         CompletableFuture<Boolean> started = changes && config.guardrails().refusal(entity).isEmpty()
                 ? audit.publishAsync(AuditMessage.started(entity, operation, request.source(), invocation.requestId,
                         clock.instant()))
                 : CompletableFuture.completedFuture(true);
-        LockdownEngine lockdown = engine(secret);
         // EC2: phase 2 is on the delay queue before any interface leaves its groups; when it cannot be
         // sent, the engine isolates at once instead of opening the network.
         ContainmentReport report = switch (operation) {
@@ -274,6 +282,7 @@ public final class LockdownHandler implements RequestStreamHandler {
         Phase2Message message;
         EntityArn entity;
         DeploymentSecret secret;
+        LockdownEngine lockdown;
         try {
             secret = externalId.current().orElse(null);
             String body = record.path("body").asText(null);
@@ -291,6 +300,7 @@ public final class LockdownHandler implements RequestStreamHandler {
             if (entity.type() != EntityType.EC2_INSTANCE) {
                 throw new RejectedMessage("Only EC2 instances have a second phase", message.arn());
             }
+            lockdown = engine(secret);
         } catch (RejectedMessage rejected) {
             reject(invocation, source, rejected.shownEntity(), rejected.reason());
             return;
@@ -301,7 +311,7 @@ public final class LockdownHandler implements RequestStreamHandler {
             return;
         }
         // the time the message was signed: a release after it leaves a note that makes this phase 2 stand down
-        ContainmentReport report = engine(secret).isolate(entity.arn(), settings.options(),
+        ContainmentReport report = lockdown.isolate(entity.arn(), settings.options(),
                 java.time.Instant.parse(message.scheduledAt()));
         boolean failed = report.outcome() == Outcome.PARTIAL || report.outcome() == Outcome.FAILED;
         List<String> extra = failed
