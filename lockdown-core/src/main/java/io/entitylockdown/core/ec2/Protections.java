@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.services.ec2.model.AttributeBooleanValue;
+import software.amazon.awssdk.services.ec2.model.DeviceType;
+import software.amazon.awssdk.services.ec2.model.InstanceLifecycleType;
 import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
 
 /**
@@ -59,16 +61,38 @@ final class Protections implements InstanceEffect {
     public void apply(InstanceRun run) {
         run.parallel().all(run.report,
                 () -> run.report.step(Protection.TERMINATION.step(), "ec2:ModifyInstanceAttribute",
-                        () -> set(run, Protection.TERMINATION, true)),
+                        () -> unsupported(run, Protection.TERMINATION).map(StepOutcome::skipped)
+                                .orElseGet(() -> set(run, Protection.TERMINATION, true))),
                 () -> run.report.step(Protection.STOP.step(), "ec2:ModifyInstanceAttribute",
-                        () -> set(run, Protection.STOP, true)));
+                        () -> unsupported(run, Protection.STOP).map(StepOutcome::skipped)
+                                .orElseGet(() -> set(run, Protection.STOP, true))));
+    }
+
+    /**
+     * Why EC2 refuses this protection for this instance, per the EC2 documentation (moto accepts it):
+     * Spot Instances take neither, and an instance-store-backed instance cannot be stopped at all, so it
+     * takes no stop protection. Asking anyway would fail a step after the network was opened.
+     */
+    static java.util.Optional<String> unsupported(InstanceRun run, Protection protection) {
+        if (run.instance.instanceLifecycle() == InstanceLifecycleType.SPOT) {
+            return java.util.Optional.of(run.id + " is a Spot Instance, for which EC2 supports no " + protection.label
+                    + "; AWS may still interrupt it, so take the evidence you need now");
+        }
+        if (protection == Protection.STOP && run.instance.rootDeviceType() == DeviceType.INSTANCE_STORE) {
+            return java.util.Optional.of(run.id + " is instance-store backed: it cannot be stopped, so EC2 has no "
+                    + "stop protection for it");
+        }
+        return java.util.Optional.empty();
     }
 
     @Override
     public void verify(InstanceRun run) {
+        boolean termination = unsupported(run, Protection.TERMINATION).isEmpty();
+        boolean stop = unsupported(run, Protection.STOP).isEmpty();
         run.report.verify("termination and stop protection", () -> {
             InstanceState.ProtectionState now = read(run);
-            return Verdict.of(now.termination() && now.stop(), "termination " + now.termination() + ", stop " + now.stop());
+            return Verdict.of((now.termination() || !termination) && (now.stop() || !stop), "termination "
+                    + (termination ? now.termination() : "not supported") + ", stop " + (stop ? now.stop() : "not supported"));
         });
     }
 
@@ -85,9 +109,11 @@ final class Protections implements InstanceEffect {
         before.set(read(run));
         run.parallel().all(run.report,
                 () -> run.report.step("restore-termination-protection", "ec2:ModifyInstanceAttribute",
-                        () -> set(run, Protection.TERMINATION, prior.termination())),
+                        () -> unsupported(run, Protection.TERMINATION).map(StepOutcome::skipped)
+                                .orElseGet(() -> set(run, Protection.TERMINATION, prior.termination()))),
                 () -> run.report.step("restore-stop-protection", "ec2:ModifyInstanceAttribute",
-                        () -> set(run, Protection.STOP, prior.stop())));
+                        () -> unsupported(run, Protection.STOP).map(StepOutcome::skipped)
+                                .orElseGet(() -> set(run, Protection.STOP, prior.stop()))));
     }
 
     @Override

@@ -135,6 +135,30 @@ class Ec2EvidenceIT {
                 .anySatisfy(h -> assertThat(h.target().id()).isEqualTo(address));
     }
 
+    /** EC2 takes neither protection for a Spot Instance (moto would): asking would fail after opening. */
+    @Test
+    void contain_spotInstance_skipsBothProtectionsWithTheReason_andStillSucceeds(MotoEstate estate) {
+        Network net = estate.account().network();
+        Instance launched = net.ec2().runInstances(b -> b.imageId(net.imageId()).instanceType("t3.micro").minCount(1)
+                .maxCount(1).subnetId(net.subnetId()).securityGroupIds(net.appGroupId())
+                .instanceMarketOptions(m -> m.marketType("spot"))).instances().get(0);
+        Instance spot = net.describe(launched.instanceId());
+        assertThat(spot.instanceLifecycleAsString()).as("moto marks it a Spot Instance").isEqualTo("spot");
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).build()) {
+            ContainmentReport report = engine.contain(net.arn(spot), ContainmentOptions.defaults().withWindowSeconds(0)
+                    .withSnapshot(false));
+
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            for (String step : List.of("termination-protection", "stop-protection")) {
+                assertThat(report.step(step).orElseThrow()).satisfies(s -> {
+                    assertThat(s.status()).isEqualTo(StepStatus.SKIPPED);
+                    assertThat(s.detail()).contains("Spot Instance");
+                });
+            }
+            assertThat(report.verified()).isTrue();
+        }
+    }
+
     @Test
     void contain_fleetMember_turnsOnTerminationAndStopProtection(MotoEstate estate) {
         FleetMember member = fleetMember(estate);
