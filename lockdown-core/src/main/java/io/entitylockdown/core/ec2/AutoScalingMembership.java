@@ -62,8 +62,13 @@ final class AutoScalingMembership implements InstanceEffect {
     @Override
     public void verify(InstanceRun run) {
         run.report.verify("out of Auto Scaling", () -> {
-            Optional<String> still = current(run);
-            return Verdict.of(still.isEmpty(), still.map(g -> "still in " + g).orElse("in no Auto Scaling group"));
+            // AWS lists a detached instance as Detaching while its group's load balancers drain it (minutes);
+            // it is out of the group's health checks and replacement from the moment DetachInstances returns
+            Optional<AutoScalingInstanceDetails> still = client(run).describeAutoScalingInstances(b -> b
+                    .instanceIds(run.id)).autoScalingInstances().stream()
+                    .filter(i -> i.lifecycleState() == null || !i.lifecycleState().startsWith("Detach")).findFirst();
+            return Verdict.of(still.isEmpty(), still.map(i -> "still in " + i.autoScalingGroupName() + " ("
+                    + i.lifecycleState() + ")").orElse("in no Auto Scaling group (or leaving it)"));
         });
     }
 
