@@ -28,6 +28,8 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
 final class ExternalIdSource {
     /** How long a value read from Secrets Manager is used before it is read again. */
     static final Duration MAX_AGE = Duration.ofMinutes(10);
+    /** After a failed re-read, how long the value read before is used before the next attempt. */
+    static final Duration RETRY_AFTER_FAILURE = Duration.ofMinutes(1);
 
     private final DeploymentSecret given;
     private final String secretArn;
@@ -87,7 +89,9 @@ final class ExternalIdSource {
             return Optional.of(read);
         } catch (SecretUnavailableException e) {
             if (read != null) {
-                // A rotation can wait; a lockdown cannot. Try again at the next request.
+                // A rotation can wait; a lockdown cannot. Try again in a minute, not at every request: during a
+                // Secrets Manager outage each attempt costs the SDK's retries and timeouts before the request.
+                readAt = now.minus(MAX_AGE).plus(RETRY_AFTER_FAILURE);
                 return Optional.of(read);
             }
             throw e;

@@ -19,6 +19,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -107,7 +108,8 @@ public final class SnapStartPriming implements Resource {
             AccountSessions.ClientFactoryView caller = sessions.caller();
             try (StsClient sts = caller.configure(StsClient.builder(), region).build();
                     SnsClient sns = caller.configure(SnsClient.builder(), region).build();
-                    SqsClient sqs = caller.configure(SqsClient.builder(), region).build()) {
+                    SqsClient sqs = caller.configure(SqsClient.builder(), region).build();
+                    SecretsManagerClient secrets = caller.configure(SecretsManagerClient.builder(), region).build()) {
                 String arnTail = region.id() + ":" + PLACEHOLDER_ACCOUNT + ":" + PLACEHOLDER_NAME;
                 stop.expectStopped(() -> sts.assumeRole(b -> b.roleSessionName(PLACEHOLDER_NAME).durationSeconds(900)
                         .roleArn("arn:" + partition + ":iam::" + PLACEHOLDER_ACCOUNT + ":role/" + PLACEHOLDER_NAME)));
@@ -122,6 +124,9 @@ public final class SnapStartPriming implements Resource {
                 stop.expectStopped(() -> sqs.sendMessage(b -> b.messageBody(PLACEHOLDER_NAME)
                         .queueUrl("https://sqs." + region.id() + ".amazonaws.com/" + PLACEHOLDER_ACCOUNT + "/"
                                 + PLACEHOLDER_NAME)));
+                // the first request of a restored container reads the ExternalId: its classes are in the snapshot
+                stop.expectStopped(() -> secrets.getSecretValue(b -> b.secretId("arn:" + partition + ":secretsmanager:"
+                        + arnTail)));
             }
         }
         return stop.prepared();

@@ -18,8 +18,12 @@ final class StructuredLog implements StepListener {
     private static final int MAX_DETAIL = 1000;
     private final PrintStream out;
     private final Clock clock;
-    /** The invocation being handled on this thread; records are handled on the invoking thread. */
-    private final ThreadLocal<String> requestId = ThreadLocal.withInitial(() -> "");
+    /**
+     * The invocation being handled. Lambda gives a container one invocation at a time, but its work runs on
+     * several threads (the engine's parallel steps, the "started" audit), so this is one value for the
+     * handler, not one per thread.
+     */
+    private volatile String requestId = "";
 
     StructuredLog(PrintStream out, Clock clock) {
         this.out = out;
@@ -27,11 +31,11 @@ final class StructuredLog implements StepListener {
     }
 
     void beginInvocation(String id) {
-        requestId.set(id == null ? "" : id);
+        requestId = id == null ? "" : id;
     }
 
     void endInvocation() {
-        requestId.remove();
+        requestId = "";
     }
 
     @Override
@@ -63,7 +67,7 @@ final class StructuredLog implements StepListener {
         line.put("time", clock.instant().toString());
         line.put("level", level);
         line.put("event", event);
-        String id = requestId.get();
+        String id = requestId;
         if (!id.isEmpty()) {
             line.put("requestId", id);
         }

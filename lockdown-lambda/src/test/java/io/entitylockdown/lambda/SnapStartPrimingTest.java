@@ -32,6 +32,7 @@ class SnapStartPrimingTest {
             "software.amazon.awssdk.services.elasticloadbalancingv2.transform.DescribeTargetGroupsRequestMarshaller",
             "software.amazon.awssdk.services.sns.transform.PublishRequestMarshaller",
             "software.amazon.awssdk.services.sqs.transform.SendMessageRequestMarshaller",
+            "software.amazon.awssdk.services.secretsmanager.transform.GetSecretValueRequestMarshaller",
             "software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient");
 
     @Test
@@ -53,7 +54,7 @@ class SnapStartPrimingTest {
             assertThat(prepared).extracting(SnapStartPriming.Prepared::action).containsExactly("sts:AssumeRole",
                     "iam:GetUser", "ec2:DescribeInstances", "lambda:GetFunctionConcurrency",
                     "autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetGroups",
-                    "sns:Publish", "sqs:SendMessage");
+                    "sns:Publish", "sqs:SendMessage", "secretsmanager:GetSecretValue");
             assertThat(prepared).as("signed, so the signer is primed too").allMatch(SnapStartPriming.Prepared::signed);
             assertThat(requests).as("requests that reached the endpoint").hasValue(0);
         } finally {
@@ -74,7 +75,7 @@ class SnapStartPrimingTest {
 
             List<?> prepared = (List<?>) prime.invoke(priming);
 
-            assertThat(prepared).hasSize(8);
+            assertThat(prepared).hasSize(9);
             assertThat(PRIMED_CLASSES).as("loaded by priming").allMatch(probe::loaded);
         }
     }
