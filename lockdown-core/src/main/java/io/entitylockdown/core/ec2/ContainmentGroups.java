@@ -12,6 +12,8 @@ import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -120,15 +122,21 @@ final class ContainmentGroups {
         }
         if (group == null) {
             String created = create(kind, changes);
-            // Where names are not unique (emulators) a racer may have created one too: every
-            // containment uses the lowest id, whoever created it.
-            group = find(kind).orElseThrow(() -> new LockdownException("The group " + created + " (" + kind.groupName
-                    + ") was created in " + vpcId + " but EC2 does not list it yet; run the containment again"));
+            // One read after creating: where names are not unique (emulators) a racer may have created one
+            // too, and every containment uses the lowest id, whoever created it.
+            List<SecurityGroup> listed = findAll().get(kind);
+            if (listed.isEmpty() && created.isEmpty()) {
+                throw new LockdownException("Another containment created the group " + kind.groupName + " in " + vpcId
+                        + " a moment ago, but EC2 does not list it yet; run the containment again");
+            }
+            // EC2's reads are eventually consistent: a group just created may not be listed yet. It is used by
+            // its id (writes by id work at once), starting from what EC2 gives every new group.
+            group = listed.isEmpty() ? justCreated(created, kind) : listed.get(0);
             if (!group.groupId().equals(created)) {
                 changes.remove("created");
             }
             String keep = group.groupId();
-            dropDuplicates(findAll().get(kind).stream().filter(g -> !g.groupId().equals(keep)).toList(), changes);
+            dropDuplicates(listed.stream().filter(g -> !g.groupId().equals(keep)).toList(), changes);
         }
         if (group.tags().stream().noneMatch(t -> t.key().equals(KIND_TAG) && t.value().equals(kind.tagValue))) {
             String id = group.groupId();
@@ -154,6 +162,16 @@ final class ContainmentGroups {
     }
 
     /** Creates the group; returns its id, or empty when another containment created it first. */
+    /** A group as EC2 creates it: no inbound rule, one outbound rule allowing all IPv4 traffic, our tags. */
+    private SecurityGroup justCreated(String id, Kind kind) {
+        return SecurityGroup.builder().groupId(id).groupName(kind.groupName).vpcId(vpcId).ipPermissions(List.of())
+                .ipPermissionsEgress(IpPermission.builder().ipProtocol("-1")
+                        .ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build()).build())
+                .tags(Tag.builder().key(KIND_TAG).value(kind.tagValue).build(),
+                        Tag.builder().key("Name").value(kind.groupName).build())
+                .build();
+    }
+
     private String create(Kind kind, List<String> changes) {
         try {
             String id = ec2.createSecurityGroup(b -> b.vpcId(vpcId).groupName(kind.groupName)

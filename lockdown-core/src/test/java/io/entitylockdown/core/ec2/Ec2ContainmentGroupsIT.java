@@ -39,6 +39,53 @@ class Ec2ContainmentGroupsIT {
     static final String UNTRACKED = ContainmentGroups.Kind.UNTRACKED.groupName;
     static final String ISOLATION = ContainmentGroups.Kind.ISOLATION.groupName;
 
+    /**
+     * AWS's reads are eventually consistent: right after CreateSecurityGroup the VPC's listing may not show
+     * the group (moto always does). The interceptor hides new groups from the first listing after each create.
+     */
+    @Test
+    void contain_groupsNotListedYetRightAfterCreation_areUsedByTheirIds(MotoEstate estate) {
+        Network net = estate.account().network();
+        java.util.concurrent.atomic.AtomicBoolean hideNext = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger hidden = new java.util.concurrent.atomic.AtomicInteger();
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor laggingListing =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public software.amazon.awssdk.core.SdkResponse modifyResponse(
+                            software.amazon.awssdk.core.interceptor.Context.ModifyResponse context,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                        var response = context.response();
+                        if (response instanceof software.amazon.awssdk.services.ec2.model.CreateSecurityGroupResponse) {
+                            hideNext.set(true);
+                        } else if (response instanceof software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsResponse
+                                listing && context.request() instanceof software.amazon.awssdk.services.ec2.model
+                                        .DescribeSecurityGroupsRequest request && request.groupIds().isEmpty()
+                                && hideNext.getAndSet(false)) {
+                            hidden.incrementAndGet();
+                            return listing.toBuilder().securityGroups(List.of()).build();
+                        }
+                        return response;
+                    }
+                };
+        try (LockdownEngine engine = TestEngine.builder(estate).interceptor(CALLS).interceptor(laggingListing).build()) {
+            Instance instance = net.instance().interfaces(2).launch();
+
+            ContainmentReport report = engine.contain(net.arn(instance),
+                    ContainmentOptions.defaults().withWindowSeconds(0).withSnapshot(false));
+
+            assertThat(hidden.get()).as("a listing right after a create came back without it").isPositive();
+            assertThat(report.outcome()).as(report.steps().toString()).isEqualTo(Outcome.SUCCEEDED);
+            SecurityGroup isolation = Ec2InstanceLockdownIT.single(net.groupsNamed(ISOLATION));
+            assertThat(isolation.ipPermissions()).isEmpty();
+            assertThat(isolation.ipPermissionsEgress()).isEmpty();
+            assertThat(GroupRules.of(Ec2InstanceLockdownIT.single(net.groupsNamed(UNTRACKED)).ipPermissions(),
+                    Ec2InstanceLockdownIT.single(net.groupsNamed(UNTRACKED)).ipPermissionsEgress()))
+                    .isEqualTo(GroupRules.allOpen());
+            assertThat(net.groupsOfInterfaces(instance.instanceId()))
+                    .allSatisfy(groups -> assertThat(groups).containsExactly(isolation.groupId()));
+        }
+    }
+
     @Test
     void contain_preExistingGroupsWithStrayRules_areRepairedBeforeUse(MotoEstate estate) {
         Network net = estate.account().network();
