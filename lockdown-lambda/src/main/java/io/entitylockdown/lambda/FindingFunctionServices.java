@@ -53,6 +53,9 @@ final class FindingFunctionServices implements FunctionServices {
         return audit.publish(message);
     }
 
+    private static final java.util.regex.Pattern ACCOUNT = java.util.regex.Pattern.compile("\\d{12}");
+    private static final java.util.regex.Pattern REGION = java.util.regex.Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
+
     @Override
     public boolean auditNotice(FindingNotice notice, String requestId) {
         AuditEvent event = switch (notice.kind()) {
@@ -61,18 +64,22 @@ final class FindingFunctionServices implements FunctionServices {
             case FAILED -> AuditEvent.FAILED;
         };
         String entity = AuditMessage.untrusted(notice.entity());
+        // a rejected event's account and region are whatever the caller wrote: shown only when well formed, so
+        // that an oversized or hostile value cannot make the publish fail (a rejection is not retried)
+        String account = ACCOUNT.matcher(notice.account()).matches() ? notice.account() : "";
+        String region = REGION.matcher(notice.region()).matches() ? notice.region() : "";
         String body = AuditMessage.header(AuditMessage.untrusted(notice.title()), entity.isEmpty() ? "(none given)" : entity,
-                notice.account(), notice.region(), event.attribute(), clock.instant(), requestId, notice.source())
+                account, region, event.attribute(), clock.instant(), requestId, AuditMessage.untrusted(notice.source()))
                 + "\n" + notice.text();
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("event", event.attribute());
         if (!entity.isEmpty()) {
             attributes.put("entity", entity);
         }
-        if (!notice.account().isEmpty()) {
-            attributes.put("account", notice.account());
+        if (!account.isEmpty()) {
+            attributes.put("account", account);
         }
-        attributes.put("region", notice.region().isEmpty() ? "unknown" : notice.region());
+        attributes.put("region", region.isEmpty() ? "unknown" : region);
         return audit.publish(new AuditMessage(event, AuditMessage.subject(notice.title()), body, Map.copyOf(attributes)));
     }
 

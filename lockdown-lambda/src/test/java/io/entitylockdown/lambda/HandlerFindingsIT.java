@@ -265,6 +265,21 @@ class HandlerFindingsIT {
         assertThat(fixture.calls.actions()).containsExactly("sns:Publish");
     }
 
+    /** Whatever an invoker wrote as account and region: an oversized value must not make the audit fail. */
+    @Test
+    void rejectedEvent_withAHostileAccountAndRegion_isStillAudited_withoutThem() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode event = load("eventbridge-ec2-state-change.json");
+        event.put("account", "1".repeat(5000));
+        event.put("region", "x".repeat(5000));
+
+        JsonNode response = TestHandler.invoke(handler(environment(null)), Json.write(event));
+
+        assertThat(response.at("/results/0/event").asText()).isEqualTo("rejected");
+        List<TestHandler.Audit> audits = fixture.audits();
+        assertThat(audits).extracting(TestHandler.Audit::event).containsExactly("rejected");
+        assertThat(audits.get(0).body()).doesNotContain("xxxxxxxxxx", "1111111111111");
+    }
+
     @Test
     void badAutoContainConfiguration_failsTheFunctionAtStart_namingTheVariable() {
         Map<String, String> env = environment("CryptoCurrency");
