@@ -12,8 +12,6 @@ import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.IpPermission;
-import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
@@ -162,14 +160,18 @@ final class ContainmentGroups {
     }
 
     /** Creates the group; returns its id, or empty when another containment created it first. */
-    /** A group as EC2 creates it: no inbound rule, one outbound rule allowing all IPv4 traffic, our tags. */
+    /**
+     * The group just created, read by its id when the VPC's listing does not show it yet (its default
+     * outbound rules depend on the VPC: IPv4, and IPv6 where the VPC has it, so they are read, not assumed).
+     */
     private SecurityGroup justCreated(String id, Kind kind) {
-        return SecurityGroup.builder().groupId(id).groupName(kind.groupName).vpcId(vpcId).ipPermissions(List.of())
-                .ipPermissionsEgress(IpPermission.builder().ipProtocol("-1")
-                        .ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").build()).build())
-                .tags(Tag.builder().key(KIND_TAG).value(kind.tagValue).build(),
-                        Tag.builder().key("Name").value(kind.groupName).build())
-                .build();
+        try {
+            return ec2.describeSecurityGroups(b -> b.groupIds(id)).securityGroups().get(0);
+        } catch (RuntimeException e) {
+            throw new LockdownException("The group " + id + " (" + kind.groupName + ") was created in " + vpcId
+                    + " but EC2 does not show it yet (" + AwsErrors.describe(e, "ec2:DescribeSecurityGroups")
+                    + "); run the containment again", e);
+        }
     }
 
     private String create(Kind kind, List<String> changes) {
