@@ -158,8 +158,25 @@ class Ec2InstanceLockdownIT {
             String isolation = single(net.groupsNamed(ISOLATION)).groupId();
             assertThat(net.groupsOfInterfaces(instance.instanceId()))
                     .allSatisfy(groups -> assertThat(groups).containsExactly(isolation));
-            assertThat(stepNames(report)).containsSubsequence("untracked-group", "isolation-group");
+            // both groups are ready before anything opens (in parallel, so in either order); then every interface
+            // goes to the untracked group and after that to the isolation group
+            List<String> names = stepNames(report);
+            assertThat(names).contains("untracked-group", "isolation-group");
+            int lastGroup = Math.max(names.indexOf("untracked-group"), names.indexOf("isolation-group"));
+            int firstOpen = indexOfFirst(names, "untracked eni-");
+            int firstIsolate = indexOfFirst(names, "isolate eni-");
+            assertThat(firstOpen).as(names.toString()).isGreaterThan(lastGroup);
+            assertThat(firstIsolate).as(names.toString()).isGreaterThan(firstOpen);
         }
+    }
+
+    private static int indexOfFirst(List<String> names, String prefix) {
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
